@@ -1,0 +1,96 @@
+//! Decoding limits. Options only tighten what a decoder accepts; none changes the bytes.
+
+use serde::de::{Deserialize, DeserializeOwned};
+
+use crate::de::Deserializer;
+use crate::error::Result;
+
+/// The default maximum nesting depth: like serde_json, 128 levels.
+///
+/// Every sequence, map, enum variant and `Some` counts as one level, in typed decoding, in
+/// [`Value`](crate::Value) and while skipping unknown items. 128 levels of the deepest
+/// recursion this crate does stay well inside a 2 MiB thread stack (tested in debug builds).
+pub const DEFAULT_MAX_DEPTH: u32 = 128;
+
+/// Decoding limits, built with by-value `with_*` methods.
+///
+/// Allocation needs no option: a length prefix never reserves more than the input can back
+/// (each item takes at least one byte, and a byte string is only allocated as its bytes
+/// arrive), so memory stays proportional to the input.
+///
+/// # Examples
+///
+/// ```
+/// let opts = evowire::DecodeOptions::new().with_max_depth(16);
+/// let v: Vec<Vec<u8>> = opts.from_slice(&[0x0b, 0x0b, 0x08]).unwrap();
+/// assert_eq!(v, vec![vec![1]]);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DecodeOptions {
+    max_depth: u32,
+}
+
+impl Default for DecodeOptions {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl DecodeOptions {
+    /// The defaults: [`DEFAULT_MAX_DEPTH`].
+    pub const fn new() -> Self {
+        DecodeOptions {
+            max_depth: DEFAULT_MAX_DEPTH,
+        }
+    }
+
+    /// Sets the maximum nesting depth.
+    pub const fn with_max_depth(mut self, max_depth: u32) -> Self {
+        self.max_depth = max_depth;
+        self
+    }
+
+    /// The maximum nesting depth.
+    pub const fn max_depth(&self) -> u32 {
+        self.max_depth
+    }
+
+    /// [`from_slice`](crate::from_slice) with these options.
+    ///
+    /// # Errors
+    ///
+    /// As [`from_slice`](crate::from_slice).
+    pub fn from_slice<'de, T: Deserialize<'de>>(&self, bytes: &'de [u8]) -> Result<T> {
+        let mut de = Deserializer::from_slice(bytes).with_options(*self);
+        let value = crate::finish(T::deserialize(&mut de), &de)?;
+        de.end()?;
+        Ok(value)
+    }
+
+    /// [`take_from_slice`](crate::take_from_slice) with these options.
+    ///
+    /// # Errors
+    ///
+    /// As [`take_from_slice`](crate::take_from_slice).
+    pub fn take_from_slice<'de, T: Deserialize<'de>>(
+        &self,
+        bytes: &'de [u8],
+    ) -> Result<(T, &'de [u8])> {
+        let mut de = Deserializer::from_slice(bytes).with_options(*self);
+        let value = crate::finish(T::deserialize(&mut de), &de)?;
+        Ok((value, de.remaining()))
+    }
+
+    /// [`from_reader`](crate::from_reader) with these options.
+    ///
+    /// # Errors
+    ///
+    /// As [`from_reader`](crate::from_reader).
+    #[cfg(feature = "std")]
+    pub fn from_reader<R: std::io::Read, T: DeserializeOwned>(&self, reader: R) -> Result<T> {
+        let mut de = Deserializer::from_reader(reader).with_options(*self);
+        let value = crate::finish(T::deserialize(&mut de), &de)?;
+        de.end()?;
+        Ok(value)
+    }
+}

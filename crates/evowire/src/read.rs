@@ -1,0 +1,382 @@
+//! Input sources for the [`Deserializer`](crate::Deserializer).
+//!
+//! [`SliceRead`] borrows from a byte slice (zero-copy `&str`/`&[u8]`); [`IoRead`] pulls from
+//! any [`std::io::Read`] without reading ahead of the value. The [`Read`] trait is sealed.
+//!
+//! Errors returned here carry no offset: the deserializer adds the offset of the item it
+//! was reading.
+
+use alloc::vec::Vec;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::wire::{self, VarintError};
+
+mod private {
+    pub trait Sealed {}
+}
+
+/// Bytes handed out by a [`Read`]: borrowed from the input for the whole `'de` lifetime, or
+/// copied into a scratch buffer that lives only until the next read.
+pub enum Reference<'de, 's> {
+    /// Borrowed from the input.
+    Borrowed(&'de [u8]),
+    /// Copied into scratch space.
+    Copied(&'s [u8]),
+}
+
+/// A source of evowire bytes. Sealed: implemented by [`SliceRead`] and [`IoRead`].
+pub trait Read<'de>: private::Sealed {
+    /// Takes one byte.
+    fn next_byte(&mut self) -> Result<u8>;
+
+    /// Looks at the next byte without taking it; `None` at the end of the input.
+    fn peek_byte(&mut self) -> Result<Option<u8>>;
+
+    /// Takes the rest of a varint whose tag byte was `tag`, as a `u64`.
+    fn take_varint(&mut self, tag: u8) -> Result<u64>;
+
+    /// Takes the rest of a varint whose tag byte was `tag`, as a `u128`.
+    fn take_varint128(&mut self, tag: u8) -> Result<u128>;
+
+    /// Takes exactly `N` bytes.
+    fn take_array<const N: usize>(&mut self) -> Result<[u8; N]>;
+
+    /// Takes `len` bytes, borrowed when the input allows it, else copied into `scratch`.
+    fn take_bytes<'s>(
+        &'s mut self,
+        len: usize,
+        scratch: &'s mut Vec<u8>,
+    ) -> Result<Reference<'de, 's>>;
+
+    /// Skips `len` bytes.
+    fn skip_bytes(&mut self, len: usize) -> Result<()>;
+
+    /// Bytes consumed so far.
+    fn offset(&self) -> u64;
+
+    /// How many bytes are left, when the source knows (a slice does, a stream does not).
+    /// Used to refuse length prefixes the input cannot back and to cap preallocation.
+    fn remaining_hint(&self) -> Option<usize>;
+}
+
+#[cold]
+fn eof(what: &'static str) -> Error {
+    Error::new(ErrorKind::UnexpectedEof, None, what)
+}
+
+#[cold]
+pub(crate) fn varint_error(err: VarintError, width: &'static str) -> Error {
+    match err {
+        VarintError::Eof => eof("unexpected end of input inside a varint"),
+        VarintError::Invalid => Error::new(
+            ErrorKind::InvalidVarint,
+            None,
+            "varint longer than 19 bytes or wider than 128 bits",
+        ),
+        VarintError::Overflow => Error::with_message(
+            ErrorKind::IntegerOverflow,
+            None,
+            alloc::format!("varint does not fit in {width}"),
+        ),
+    }
+}
+
+/// Reads from a borrowed byte slice.
+///
+/// # Examples
+///
+/// ```
+/// use serde::Deserialize;
+/// let mut de = evowire::Deserializer::new(evowire::read::SliceRead::new(&[0x14, b'h', b'i']));
+/// let s = <&str>::deserialize(&mut de).unwrap();
+/// assert_eq!(s, "hi");
+/// ```
+pub struct SliceRead<'de> {
+    rest: &'de [u8],
+    len: usize,
+}
+
+impl<'de> SliceRead<'de> {
+    /// Reads from `slice`.
+    pub fn new(slice: &'de [u8]) -> Self {
+        SliceRead {
+            rest: slice,
+            len: slice.len(),
+        }
+    }
+
+    /// The bytes not read yet.
+    pub fn remaining(&self) -> &'de [u8] {
+        self.rest
+    }
+
+    #[inline]
+    fn split(&mut self, n: usize) -> Result<&'de [u8]> {
+        if n > self.rest.len() {
+            return Err(short_input(n, self.rest.len()));
+        }
+        let (head, tail) = self.rest.split_at(n);
+        self.rest = tail;
+        Ok(head)
+    }
+}
+
+#[cold]
+fn short_input(requested: usize, available: usize) -> Error {
+    Error::with_message(
+        ErrorKind::UnexpectedEof,
+        None,
+        alloc::format!(
+            "unexpected end of input: item needs {requested} more bytes, {available} left"
+        ),
+    )
+}
+
+impl private::Sealed for SliceRead<'_> {}
+
+impl<'de> Read<'de> for SliceRead<'de> {
+    #[inline]
+    fn next_byte(&mut self) -> Result<u8> {
+        match self.rest.split_first() {
+            Some((&b, tail)) => {
+                self.rest = tail;
+                Ok(b)
+            }
+            None => Err(eof("unexpected end of input")),
+        }
+    }
+
+    #[inline]
+    fn peek_byte(&mut self) -> Result<Option<u8>> {
+        Ok(self.rest.first().copied())
+    }
+
+    #[inline]
+    fn take_varint(&mut self, tag: u8) -> Result<u64> {
+        match wire::take_varint(tag, self.rest) {
+            Ok((value, used)) => {
+                self.rest = self.rest.get(used..).unwrap_or(&[]);
+                Ok(value)
+            }
+            Err(e) => Err(varint_error(e, "64 bits")),
+        }
+    }
+
+    #[inline]
+    fn take_varint128(&mut self, tag: u8) -> Result<u128> {
+        match wire::take_varint128(tag, self.rest) {
+            Ok((value, used)) => {
+                self.rest = self.rest.get(used..).unwrap_or(&[]);
+                Ok(value)
+            }
+            Err(e) => Err(varint_error(e, "128 bits")),
+        }
+    }
+
+    #[inline]
+    fn take_array<const N: usize>(&mut self) -> Result<[u8; N]> {
+        match self.rest.split_first_chunk::<N>() {
+            Some((head, tail)) => {
+                self.rest = tail;
+                Ok(*head)
+            }
+            None => Err(short_input(N, self.rest.len())),
+        }
+    }
+
+    #[inline]
+    fn take_bytes<'s>(
+        &'s mut self,
+        len: usize,
+        _scratch: &'s mut Vec<u8>,
+    ) -> Result<Reference<'de, 's>> {
+        self.split(len).map(Reference::Borrowed)
+    }
+
+    #[inline]
+    fn skip_bytes(&mut self, len: usize) -> Result<()> {
+        self.split(len).map(drop)
+    }
+
+    #[inline]
+    fn offset(&self) -> u64 {
+        (self.len - self.rest.len()) as u64
+    }
+
+    #[inline]
+    fn remaining_hint(&self) -> Option<usize> {
+        Some(self.rest.len())
+    }
+}
+
+#[cfg(feature = "std")]
+pub use io_read::IoRead;
+
+#[cfg(feature = "std")]
+mod io_read {
+    use super::{eof, private, varint_error, Read, Reference};
+    use crate::error::{Error, Result};
+    use crate::wire::{self, MAX_VARINT_LEN};
+    use alloc::vec::Vec;
+    use std::io;
+
+    /// Reads from any [`std::io::Read`], one value at a time, never past its end.
+    ///
+    /// It asks the reader for single bytes, so wrap unbuffered sources (files, sockets) in a
+    /// [`std::io::BufReader`]. Long strings and byte items are read in chunks into a buffer
+    /// that grows only as bytes arrive: a length prefix alone never allocates.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let input: &[u8] = &[0x38];
+    /// let v: u8 = evowire::from_reader(std::io::BufReader::new(input)).unwrap();
+    /// assert_eq!(v, 7);
+    /// ```
+    pub struct IoRead<R> {
+        reader: R,
+        peeked: Option<u8>,
+        offset: u64,
+    }
+
+    impl<R: io::Read> IoRead<R> {
+        /// Reads from `reader`.
+        pub fn new(reader: R) -> Self {
+            IoRead {
+                reader,
+                peeked: None,
+                offset: 0,
+            }
+        }
+
+        /// Gives the reader back. A byte looked at but not consumed is lost.
+        pub fn into_inner(self) -> R {
+            self.reader
+        }
+
+        fn fill_byte(&mut self) -> Result<Option<u8>> {
+            let mut b = [0u8; 1];
+            loop {
+                match self.reader.read(&mut b) {
+                    Ok(0) => return Ok(None),
+                    Ok(_) => return Ok(Some(b[0])),
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(Error::io(e, None)),
+                }
+            }
+        }
+
+        /// Collects a varint's continuation bytes, then decodes them with the slice code.
+        fn varint_bytes(&mut self, tag: u8) -> Result<([u8; MAX_VARINT_LEN], usize)> {
+            let mut buf = [0u8; MAX_VARINT_LEN];
+            let mut n = 0;
+            if tag & 0x80 != 0 {
+                loop {
+                    let b = self.next_byte()?;
+                    buf[n] = b;
+                    n += 1;
+                    if b & 0x80 == 0 || n == MAX_VARINT_LEN - 1 {
+                        break;
+                    }
+                }
+            }
+            Ok((buf, n))
+        }
+
+        fn read_into(&mut self, len: usize, out: &mut Vec<u8>) -> Result<()> {
+            let mut want = len;
+            if want > 0 {
+                if let Some(b) = self.peeked.take() {
+                    out.push(b);
+                    self.offset += 1;
+                    want -= 1;
+                }
+            }
+            let got =
+                io::Read::read_to_end(&mut io::Read::take(&mut self.reader, want as u64), out)
+                    .map_err(|e| Error::io(e, None))?;
+            self.offset += got as u64;
+            if got < want {
+                return Err(eof("unexpected end of input inside a bytes item"));
+            }
+            Ok(())
+        }
+    }
+
+    impl<R> private::Sealed for IoRead<R> {}
+
+    impl<'de, R: io::Read> Read<'de> for IoRead<R> {
+        fn next_byte(&mut self) -> Result<u8> {
+            let b = match self.peeked.take() {
+                Some(b) => b,
+                None => self
+                    .fill_byte()?
+                    .ok_or_else(|| eof("unexpected end of input"))?,
+            };
+            self.offset += 1;
+            Ok(b)
+        }
+
+        fn peek_byte(&mut self) -> Result<Option<u8>> {
+            if self.peeked.is_none() {
+                self.peeked = self.fill_byte()?;
+            }
+            Ok(self.peeked)
+        }
+
+        fn take_varint(&mut self, tag: u8) -> Result<u64> {
+            let (buf, n) = self.varint_bytes(tag)?;
+            wire::take_varint(tag, &buf[..n])
+                .map(|(v, _)| v)
+                .map_err(|e| varint_error(e, "64 bits"))
+        }
+
+        fn take_varint128(&mut self, tag: u8) -> Result<u128> {
+            let (buf, n) = self.varint_bytes(tag)?;
+            wire::take_varint128(tag, &buf[..n])
+                .map(|(v, _)| v)
+                .map_err(|e| varint_error(e, "128 bits"))
+        }
+
+        fn take_array<const N: usize>(&mut self) -> Result<[u8; N]> {
+            let mut out = [0u8; N];
+            for b in out.iter_mut() {
+                *b = self.next_byte()?;
+            }
+            Ok(out)
+        }
+
+        fn take_bytes<'s>(
+            &'s mut self,
+            len: usize,
+            scratch: &'s mut Vec<u8>,
+        ) -> Result<Reference<'de, 's>> {
+            scratch.clear();
+            self.read_into(len, scratch)?;
+            Ok(Reference::Copied(scratch))
+        }
+
+        fn skip_bytes(&mut self, len: usize) -> Result<()> {
+            let mut want = len as u64;
+            if want > 0 && self.peeked.take().is_some() {
+                self.offset += 1;
+                want -= 1;
+            }
+            let got = io::copy(&mut io::Read::take(&mut self.reader, want), &mut io::sink())
+                .map_err(|e| Error::io(e, None))?;
+            self.offset += got;
+            if got < want {
+                return Err(eof("unexpected end of input inside a bytes item"));
+            }
+            Ok(())
+        }
+
+        fn offset(&self) -> u64 {
+            self.offset
+        }
+
+        fn remaining_hint(&self) -> Option<usize> {
+            None
+        }
+    }
+}

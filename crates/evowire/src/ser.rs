@@ -1,0 +1,529 @@
+//! The serde [`Serializer`]: Rust values to evowire bytes.
+
+use alloc::format;
+use alloc::vec::Vec;
+
+use serde::ser::{self, Serialize};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::wire::{self, WireType, TAG_ABSENT, TAG_FIXED32, TAG_FIXED64};
+use crate::write::Write;
+
+/// A serde serializer that writes evowire bytes into a [`Write`] sink.
+///
+/// `&mut Serializer<W>` implements [`serde::Serializer`], as in serde_json. Every message
+/// that uses no evowire extension is byte-identical to what fcode 1.1 writes.
+///
+/// # Examples
+///
+/// ```
+/// use serde::Serialize;
+///
+/// let mut out = Vec::new();
+/// let mut ser = evowire::Serializer::new(&mut out);
+/// (1u8, "hi").serialize(&mut ser).unwrap();
+/// assert_eq!(out, [0x13, 0x08, 0x14, b'h', b'i']);
+/// ```
+pub struct Serializer<W> {
+    writer: W,
+}
+
+impl<W: Write> Serializer<W> {
+    /// A serializer that appends to `writer`.
+    pub fn new(writer: W) -> Self {
+        Serializer { writer }
+    }
+
+    /// The sink.
+    pub fn get_ref(&self) -> &W {
+        &self.writer
+    }
+
+    /// The sink, mutably.
+    pub fn get_mut(&mut self) -> &mut W {
+        &mut self.writer
+    }
+
+    /// Gives the sink back.
+    pub fn into_inner(self) -> W {
+        self.writer
+    }
+
+    #[inline]
+    fn varint(&mut self, wire: WireType, value: u64) -> Result<()> {
+        if value < 16 {
+            self.writer.write_byte(wire as u8 | ((value as u8) << 3))
+        } else {
+            self.writer
+                .write_all(wire::encode_varint(wire, value).as_slice())
+        }
+    }
+
+    #[inline]
+    fn header(&mut self, wire: WireType, len: usize) -> Result<()> {
+        self.varint(wire, len as u64)
+    }
+
+    fn compound(&mut self, len: Option<usize>, per_entry: usize) -> Result<Compound<'_, W>> {
+        match len {
+            Some(len) => {
+                let items = len.checked_mul(per_entry).ok_or_else(|| {
+                    Error::new(
+                        ErrorKind::LengthOverflow,
+                        None,
+                        "map length overflows usize",
+                    )
+                })?;
+                self.header(WireType::Sequence, items)?;
+                Ok(Compound {
+                    ser: self,
+                    mode: Mode::Counted {
+                        declared: items,
+                        written: 0,
+                        pending_absent: 0,
+                    },
+                })
+            }
+            None => Ok(Compound {
+                ser: self,
+                mode: Mode::Buffered {
+                    buffer: Vec::new(),
+                    written: 0,
+                },
+            }),
+        }
+    }
+}
+
+impl<'a, W: Write> ser::Serializer for &'a mut Serializer<W> {
+    type Ok = ();
+    type Error = Error;
+    type SerializeSeq = Compound<'a, W>;
+    type SerializeTuple = Compound<'a, W>;
+    type SerializeTupleStruct = Compound<'a, W>;
+    type SerializeTupleVariant = Compound<'a, W>;
+    type SerializeMap = Compound<'a, W>;
+    type SerializeStruct = Compound<'a, W>;
+    type SerializeStructVariant = Compound<'a, W>;
+
+    #[inline]
+    fn serialize_bool(self, v: bool) -> Result<()> {
+        self.varint(WireType::Int, u64::from(v))
+    }
+
+    #[inline]
+    fn serialize_i8(self, v: i8) -> Result<()> {
+        self.serialize_i64(i64::from(v))
+    }
+
+    #[inline]
+    fn serialize_i16(self, v: i16) -> Result<()> {
+        self.serialize_i64(i64::from(v))
+    }
+
+    #[inline]
+    fn serialize_i32(self, v: i32) -> Result<()> {
+        self.serialize_i64(i64::from(v))
+    }
+
+    #[inline]
+    fn serialize_i64(self, v: i64) -> Result<()> {
+        self.varint(WireType::Int, wire::zigzag_encode(v))
+    }
+
+    #[inline]
+    fn serialize_i128(self, v: i128) -> Result<()> {
+        self.serialize_u128(wire::zigzag_encode128(v))
+    }
+
+    #[inline]
+    fn serialize_u8(self, v: u8) -> Result<()> {
+        self.varint(WireType::Int, u64::from(v))
+    }
+
+    #[inline]
+    fn serialize_u16(self, v: u16) -> Result<()> {
+        self.varint(WireType::Int, u64::from(v))
+    }
+
+    #[inline]
+    fn serialize_u32(self, v: u32) -> Result<()> {
+        self.varint(WireType::Int, u64::from(v))
+    }
+
+    #[inline]
+    fn serialize_u64(self, v: u64) -> Result<()> {
+        self.varint(WireType::Int, v)
+    }
+
+    #[inline]
+    fn serialize_u128(self, v: u128) -> Result<()> {
+        self.writer
+            .write_all(wire::encode_varint128(WireType::Int, v).as_slice())
+    }
+
+    #[inline]
+    fn serialize_f32(self, v: f32) -> Result<()> {
+        let mut b = [TAG_FIXED32; 5];
+        b[1..].copy_from_slice(&v.to_le_bytes());
+        self.writer.write_all(&b)
+    }
+
+    #[inline]
+    fn serialize_f64(self, v: f64) -> Result<()> {
+        let mut b = [TAG_FIXED64; 9];
+        b[1..].copy_from_slice(&v.to_le_bytes());
+        self.writer.write_all(&b)
+    }
+
+    #[inline]
+    fn serialize_char(self, v: char) -> Result<()> {
+        self.varint(WireType::Int, u64::from(u32::from(v)))
+    }
+
+    #[inline]
+    fn serialize_str(self, v: &str) -> Result<()> {
+        self.serialize_bytes(v.as_bytes())
+    }
+
+    #[inline]
+    fn serialize_bytes(self, v: &[u8]) -> Result<()> {
+        self.header(WireType::Bytes, v.len())?;
+        self.writer.write_all(v)
+    }
+
+    #[inline]
+    fn serialize_none(self) -> Result<()> {
+        // Variant 0 with a unit body: `05 00`.
+        self.writer.write_all(&[WireType::Variant as u8, 0])
+    }
+
+    #[inline]
+    fn serialize_some<T: ?Sized + Serialize>(self, value: &T) -> Result<()> {
+        self.varint(WireType::Variant, 1)?;
+        value.serialize(self)
+    }
+
+    #[inline]
+    fn serialize_unit(self) -> Result<()> {
+        self.writer.write_byte(0)
+    }
+
+    #[inline]
+    fn serialize_unit_struct(self, _name: &'static str) -> Result<()> {
+        self.serialize_unit()
+    }
+
+    #[inline]
+    fn serialize_unit_variant(
+        self,
+        _name: &'static str,
+        variant_index: u32,
+        _variant: &'static str,
+    ) -> Result<()> {
+        self.varint(WireType::Variant, u64::from(variant_index))?;
+        self.serialize_unit()
+    }
+
+    #[inline]
+    fn serialize_newtype_struct<T: ?Sized + Serialize>(
+        self,
+        _name: &'static str,
+        value: &T,
+    ) -> Result<()> {
+        value.serialize(self)
+    }
+
+    #[inline]
+    fn serialize_newtype_variant<T: ?Sized + Serialize>(
+        self,
+        _name: &'static str,
+        variant_index: u32,
+        _variant: &'static str,
+        value: &T,
+    ) -> Result<()> {
+        self.varint(WireType::Variant, u64::from(variant_index))?;
+        value.serialize(self)
+    }
+
+    #[inline]
+    fn serialize_seq(self, len: Option<usize>) -> Result<Self::SerializeSeq> {
+        self.compound(len, 1)
+    }
+
+    #[inline]
+    fn serialize_tuple(self, len: usize) -> Result<Self::SerializeTuple> {
+        self.compound(Some(len), 1)
+    }
+
+    #[inline]
+    fn serialize_tuple_struct(
+        self,
+        _name: &'static str,
+        len: usize,
+    ) -> Result<Self::SerializeTupleStruct> {
+        self.compound(Some(len), 1)
+    }
+
+    #[inline]
+    fn serialize_tuple_variant(
+        self,
+        _name: &'static str,
+        variant_index: u32,
+        _variant: &'static str,
+        len: usize,
+    ) -> Result<Self::SerializeTupleVariant> {
+        self.varint(WireType::Variant, u64::from(variant_index))?;
+        self.compound(Some(len), 1)
+    }
+
+    #[inline]
+    fn serialize_map(self, len: Option<usize>) -> Result<Self::SerializeMap> {
+        self.compound(len, 2)
+    }
+
+    #[inline]
+    fn serialize_struct(self, _name: &'static str, len: usize) -> Result<Self::SerializeStruct> {
+        self.compound(Some(len), 1)
+    }
+
+    #[inline]
+    fn serialize_struct_variant(
+        self,
+        _name: &'static str,
+        variant_index: u32,
+        _variant: &'static str,
+        len: usize,
+    ) -> Result<Self::SerializeStructVariant> {
+        self.varint(WireType::Variant, u64::from(variant_index))?;
+        self.compound(Some(len), 1)
+    }
+
+    #[cfg(not(feature = "std"))]
+    fn collect_str<T: ?Sized + core::fmt::Display>(self, value: &T) -> Result<()> {
+        self.serialize_str(&alloc::string::ToString::to_string(value))
+    }
+
+    fn is_human_readable(&self) -> bool {
+        false
+    }
+}
+
+/// The state of a sequence, tuple, struct, map or variant body being written.
+///
+/// With a known length the header is written first and items stream straight to the sink;
+/// the number of items is checked at the end so a `Serialize` impl that declares a wrong
+/// length fails instead of producing a corrupt stream. With an unknown length
+/// (`collect_seq` over a filtering iterator, `#[serde(flatten)]`), the items go into a
+/// buffer that is written after its header once the count is known: the bytes are the
+/// same as if the length had been known.
+pub struct Compound<'a, W> {
+    ser: &'a mut Serializer<W>,
+    mode: Mode,
+}
+
+enum Mode {
+    Counted {
+        declared: usize,
+        written: usize,
+        /// Skipped struct fields whose absent markers are written only if a present field
+        /// follows them (SPEC §9): trailing skipped fields cost nothing.
+        pending_absent: usize,
+    },
+    Buffered {
+        buffer: Vec<u8>,
+        written: usize,
+    },
+}
+
+impl<W: Write> Compound<'_, W> {
+    #[inline]
+    fn item<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
+        match &mut self.mode {
+            Mode::Counted {
+                written,
+                pending_absent,
+                ..
+            } => {
+                while *pending_absent > 0 {
+                    self.ser.writer.write_byte(TAG_ABSENT)?;
+                    *pending_absent -= 1;
+                }
+                *written += 1;
+                value.serialize(&mut *self.ser)
+            }
+            Mode::Buffered { buffer, written } => {
+                *written += 1;
+                value.serialize(&mut Serializer::new(buffer))
+            }
+        }
+    }
+
+    #[inline]
+    fn skip(&mut self) -> Result<()> {
+        match &mut self.mode {
+            Mode::Counted { pending_absent, .. } => {
+                *pending_absent += 1;
+                Ok(())
+            }
+            // Only struct fields can be skipped, and structs always have a length.
+            Mode::Buffered { .. } => Ok(()),
+        }
+    }
+
+    #[inline]
+    fn finish(self) -> Result<()> {
+        match self.mode {
+            Mode::Counted {
+                declared, written, ..
+            } => {
+                if declared == written {
+                    Ok(())
+                } else {
+                    Err(length_mismatch(declared, written))
+                }
+            }
+            Mode::Buffered { buffer, written } => {
+                self.ser.header(WireType::Sequence, written)?;
+                self.ser.writer.write_all(&buffer)
+            }
+        }
+    }
+}
+
+#[cold]
+fn length_mismatch(declared: usize, written: usize) -> Error {
+    Error::with_message(
+        ErrorKind::InvalidValue,
+        None,
+        format!("the Serialize impl declared {declared} items but wrote {written}"),
+    )
+}
+
+impl<W: Write> ser::SerializeSeq for Compound<'_, W> {
+    type Ok = ();
+    type Error = Error;
+
+    #[inline]
+    fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
+        self.item(value)
+    }
+
+    #[inline]
+    fn end(self) -> Result<()> {
+        self.finish()
+    }
+}
+
+impl<W: Write> ser::SerializeTuple for Compound<'_, W> {
+    type Ok = ();
+    type Error = Error;
+
+    #[inline]
+    fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
+        self.item(value)
+    }
+
+    #[inline]
+    fn end(self) -> Result<()> {
+        self.finish()
+    }
+}
+
+impl<W: Write> ser::SerializeTupleStruct for Compound<'_, W> {
+    type Ok = ();
+    type Error = Error;
+
+    #[inline]
+    fn serialize_field<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
+        self.item(value)
+    }
+
+    #[inline]
+    fn end(self) -> Result<()> {
+        self.finish()
+    }
+}
+
+impl<W: Write> ser::SerializeTupleVariant for Compound<'_, W> {
+    type Ok = ();
+    type Error = Error;
+
+    #[inline]
+    fn serialize_field<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
+        self.item(value)
+    }
+
+    #[inline]
+    fn end(self) -> Result<()> {
+        self.finish()
+    }
+}
+
+impl<W: Write> ser::SerializeMap for Compound<'_, W> {
+    type Ok = ();
+    type Error = Error;
+
+    #[inline]
+    fn serialize_key<T: ?Sized + Serialize>(&mut self, key: &T) -> Result<()> {
+        self.item(key)
+    }
+
+    #[inline]
+    fn serialize_value<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
+        self.item(value)
+    }
+
+    #[inline]
+    fn end(self) -> Result<()> {
+        self.finish()
+    }
+}
+
+impl<W: Write> ser::SerializeStruct for Compound<'_, W> {
+    type Ok = ();
+    type Error = Error;
+
+    #[inline]
+    fn serialize_field<T: ?Sized + Serialize>(
+        &mut self,
+        _key: &'static str,
+        value: &T,
+    ) -> Result<()> {
+        self.item(value)
+    }
+
+    #[inline]
+    fn skip_field(&mut self, _key: &'static str) -> Result<()> {
+        self.skip()
+    }
+
+    #[inline]
+    fn end(self) -> Result<()> {
+        self.finish()
+    }
+}
+
+impl<W: Write> ser::SerializeStructVariant for Compound<'_, W> {
+    type Ok = ();
+    type Error = Error;
+
+    #[inline]
+    fn serialize_field<T: ?Sized + Serialize>(
+        &mut self,
+        _key: &'static str,
+        value: &T,
+    ) -> Result<()> {
+        self.item(value)
+    }
+
+    #[inline]
+    fn skip_field(&mut self, _key: &'static str) -> Result<()> {
+        self.skip()
+    }
+
+    #[inline]
+    fn end(self) -> Result<()> {
+        self.finish()
+    }
+}

@@ -1,0 +1,396 @@
+//! Wire primitives: tag bytes, varints, zig-zag. Pure functions with no serde in sight, so
+//! the network crate, the CLI and the fuzzers can reuse them.
+//!
+//! Section numbers (§) refer to `SPEC.md` in this crate.
+
+/// The wire type held in the low three bits of every tag byte (SPEC §2).
+///
+/// # Examples
+///
+/// ```
+/// use evowire::wire::WireType;
+/// assert_eq!(WireType::from_tag(0xd0), WireType::Int);
+/// assert_eq!(WireType::from_tag(0x0b), WireType::Sequence);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum WireType {
+    /// 0: a varint whose first 4 bits live in the tag byte (§3).
+    Int = 0,
+    /// 1: four little-endian bytes follow the tag (§4).
+    Fixed32 = 1,
+    /// 2: eight little-endian bytes follow the tag (§4).
+    Fixed64 = 2,
+    /// 3: a varint item count, then that many items (§5).
+    Sequence = 3,
+    /// 4: a varint byte count, then that many raw bytes (§6).
+    Bytes = 4,
+    /// 5: a varint discriminant, then exactly one item (§7).
+    Variant = 5,
+    /// 6: the evowire absent-field marker, only inside a struct or tuple (§9).
+    Absent = 6,
+    /// 7: reserved; always an error.
+    Reserved = 7,
+}
+
+impl WireType {
+    /// The wire type of a tag byte.
+    #[inline]
+    pub const fn from_tag(tag: u8) -> WireType {
+        match tag & 7 {
+            0 => WireType::Int,
+            1 => WireType::Fixed32,
+            2 => WireType::Fixed64,
+            3 => WireType::Sequence,
+            4 => WireType::Bytes,
+            5 => WireType::Variant,
+            6 => WireType::Absent,
+            _ => WireType::Reserved,
+        }
+    }
+
+    /// A short human name, as used in error messages.
+    pub const fn name(self) -> &'static str {
+        match self {
+            WireType::Int => "integer",
+            WireType::Fixed32 => "fixed32",
+            WireType::Fixed64 => "fixed64",
+            WireType::Sequence => "sequence",
+            WireType::Bytes => "bytes",
+            WireType::Variant => "variant",
+            WireType::Absent => "absent-field marker",
+            WireType::Reserved => "reserved",
+        }
+    }
+
+    /// Whether a varint starts in the tag byte of this wire type.
+    #[inline]
+    pub const fn has_varint(self) -> bool {
+        matches!(
+            self,
+            WireType::Int | WireType::Sequence | WireType::Bytes | WireType::Variant
+        )
+    }
+}
+
+/// The tag byte of a fixed32 item (SPEC §4): the value bits are always zero.
+pub const TAG_FIXED32: u8 = WireType::Fixed32 as u8;
+/// The tag byte of a fixed64 item (SPEC §4).
+pub const TAG_FIXED64: u8 = WireType::Fixed64 as u8;
+/// The absent-field marker byte (SPEC §9).
+pub const TAG_ABSENT: u8 = WireType::Absent as u8;
+/// The longest varint including its tag byte: 4 + 18 × 7 = 130 bits hold any `u128` (§3).
+pub const MAX_VARINT_LEN: usize = 19;
+/// The longest varint holding a `u64`, tag byte included: 4 + 9 × 7 = 67 bits.
+pub const MAX_VARINT64_LEN: usize = 10;
+
+/// Why a varint could not be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VarintError {
+    /// The input ended before the stop bit.
+    Eof,
+    /// More than 19 bytes, or bits beyond the 128th.
+    Invalid,
+    /// A valid varint too large for the requested width.
+    Overflow,
+}
+
+/// An encoded varint: up to [`MAX_VARINT_LEN`] bytes on the stack.
+#[derive(Clone, Copy)]
+pub struct VarintBytes {
+    bytes: [u8; MAX_VARINT_LEN],
+    len: u8,
+}
+
+impl VarintBytes {
+    /// The encoded bytes, tag byte first.
+    #[inline]
+    pub fn as_slice(&self) -> &[u8] {
+        &self.bytes[..self.len as usize]
+    }
+}
+
+/// Encodes `value` as a varint that starts in a tag byte of wire type `wire` (SPEC §3).
+///
+/// # Examples
+///
+/// The worked example of the format description: 10042 is `D0 F3 04`.
+///
+/// ```
+/// use evowire::wire::{encode_varint, WireType};
+/// assert_eq!(encode_varint(WireType::Int, 10042).as_slice(), &[0xd0, 0xf3, 0x04]);
+/// ```
+#[inline]
+pub fn encode_varint(wire: WireType, value: u64) -> VarintBytes {
+    let mut bytes = [0u8; MAX_VARINT_LEN];
+    let len = encode_varint_into(wire, value, &mut bytes);
+    VarintBytes {
+        bytes,
+        len: len as u8,
+    }
+}
+
+/// Encodes a 64-bit varint into the front of `out` and returns the number of bytes written.
+#[inline]
+pub fn encode_varint_into(wire: WireType, value: u64, out: &mut [u8; MAX_VARINT_LEN]) -> usize {
+    let low = ((value & 0x0f) as u8) << 3;
+    let mut rest = value >> 4;
+    if rest == 0 {
+        out[0] = wire as u8 | low;
+        return 1;
+    }
+    out[0] = wire as u8 | low | 0x80;
+    let mut i = 1;
+    while rest >= 0x80 {
+        out[i] = (rest as u8) | 0x80;
+        rest >>= 7;
+        i += 1;
+    }
+    out[i] = rest as u8;
+    i + 1
+}
+
+/// Encodes a 128-bit varint (SPEC §3).
+///
+/// # Examples
+///
+/// ```
+/// use evowire::wire::{encode_varint128, WireType};
+/// assert_eq!(encode_varint128(WireType::Int, u128::MAX).as_slice().len(), 19);
+/// ```
+#[inline]
+pub fn encode_varint128(wire: WireType, value: u128) -> VarintBytes {
+    if let Ok(small) = u64::try_from(value) {
+        return encode_varint(wire, small);
+    }
+    let mut bytes = [0u8; MAX_VARINT_LEN];
+    bytes[0] = wire as u8 | (((value & 0x0f) as u8) << 3) | 0x80;
+    let mut rest = value >> 4;
+    let mut i = 1;
+    while rest >= 0x80 {
+        bytes[i] = (rest as u8) | 0x80;
+        rest >>= 7;
+        i += 1;
+    }
+    bytes[i] = rest as u8;
+    VarintBytes {
+        bytes,
+        len: (i + 1) as u8,
+    }
+}
+
+/// Reads the rest of a varint whose tag byte is `tag`, from `rest` (the bytes after the tag).
+/// Returns the value and how many bytes of `rest` it used. Fails with
+/// [`VarintError::Overflow`] when the value needs more than 64 bits.
+///
+/// # Examples
+///
+/// ```
+/// use evowire::wire::take_varint;
+/// assert_eq!(take_varint(0xd0, &[0xf3, 0x04, 0xff]), Ok((10042, 2)));
+/// ```
+#[inline]
+pub fn take_varint(tag: u8, rest: &[u8]) -> Result<(u64, usize), VarintError> {
+    let mut value = u64::from((tag >> 3) & 0x0f);
+    if tag & 0x80 == 0 {
+        return Ok((value, 0));
+    }
+    // Bytes 1..=9 carry bits 4..67; only the ninth can carry bits past 63.
+    let mut shift = 4u32;
+    for (i, &b) in rest.iter().enumerate().take(MAX_VARINT64_LEN - 1) {
+        if i == MAX_VARINT64_LEN - 2 && (b & 0x80 != 0 || b > 0x0f) {
+            // Bits beyond 64, or more bytes: the long path decides between a
+            // non-canonical encoding of a small value and a real overflow.
+            return take_varint128(tag, rest).and_then(|(v, n)| match u64::try_from(v) {
+                Ok(v) => Ok((v, n)),
+                Err(_) => Err(VarintError::Overflow),
+            });
+        }
+        value |= u64::from(b & 0x7f) << shift;
+        if b & 0x80 == 0 {
+            return Ok((value, i + 1));
+        }
+        shift += 7;
+    }
+    Err(VarintError::Eof)
+}
+
+/// Reads the rest of a varint of up to 128 bits (SPEC §3). The encoding may be at most 19
+/// bytes long including the tag, and its last byte may not carry bits past the 128th.
+///
+/// # Examples
+///
+/// ```
+/// use evowire::wire::{take_varint128, VarintError};
+/// assert_eq!(take_varint128(0x80, &[0x80, 0x00]), Ok((0, 2)));
+/// assert_eq!(take_varint128(0x80, &[0xff; 18]), Err(VarintError::Invalid));
+/// ```
+pub fn take_varint128(tag: u8, rest: &[u8]) -> Result<(u128, usize), VarintError> {
+    let mut value = u128::from((tag >> 3) & 0x0f);
+    if tag & 0x80 == 0 {
+        return Ok((value, 0));
+    }
+    let mut shift = 4u32;
+    for (i, &b) in rest.iter().enumerate() {
+        if i == MAX_VARINT_LEN - 2 {
+            // The 19th byte holds bits 123..=129: it must stop and fit 5 bits.
+            if b & 0x80 != 0 || b > 0x1f {
+                return Err(VarintError::Invalid);
+            }
+        }
+        value |= u128::from(b & 0x7f) << shift;
+        if b & 0x80 == 0 {
+            return Ok((value, i + 1));
+        }
+        shift += 7;
+    }
+    Err(VarintError::Eof)
+}
+
+/// Zig-zag maps signed to unsigned so small magnitudes stay small: 0, -1, 1, -2 → 0, 1, 2, 3.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(evowire::wire::zigzag_encode(-2), 3);
+/// ```
+#[inline]
+pub const fn zigzag_encode(value: i64) -> u64 {
+    ((value << 1) ^ (value >> 63)) as u64
+}
+
+/// The inverse of [`zigzag_encode`].
+#[inline]
+pub const fn zigzag_decode(value: u64) -> i64 {
+    ((value >> 1) as i64) ^ -((value & 1) as i64)
+}
+
+/// Zig-zag for 128-bit integers.
+#[inline]
+pub const fn zigzag_encode128(value: i128) -> u128 {
+    ((value << 1) ^ (value >> 127)) as u128
+}
+
+/// The inverse of [`zigzag_encode128`].
+#[inline]
+pub const fn zigzag_decode128(value: u128) -> i128 {
+    ((value >> 1) as i128) ^ -((value & 1) as i128)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn roundtrip64(v: u64) -> usize {
+        let enc = encode_varint(WireType::Int, v);
+        let bytes = enc.as_slice();
+        assert_eq!(take_varint(bytes[0], &bytes[1..]), Ok((v, bytes.len() - 1)));
+        assert_eq!(
+            take_varint128(bytes[0], &bytes[1..]),
+            Ok((u128::from(v), bytes.len() - 1))
+        );
+        bytes.len()
+    }
+
+    #[test]
+    fn worked_example_10042() {
+        assert_eq!(
+            encode_varint(WireType::Int, 10042).as_slice(),
+            &[0xd0, 0xf3, 0x04]
+        );
+        assert_eq!(take_varint(0xd0, &[0xf3, 0x04]), Ok((10042, 2)));
+    }
+
+    #[test]
+    fn varint_length_boundaries() {
+        assert_eq!(roundtrip64(0), 1);
+        assert_eq!(roundtrip64(15), 1);
+        assert_eq!(roundtrip64(16), 2);
+        assert_eq!(roundtrip64((1 << 11) - 1), 2);
+        assert_eq!(roundtrip64(1 << 11), 3);
+        assert_eq!(roundtrip64((1 << 60) - 1), 9);
+        assert_eq!(roundtrip64(1 << 60), 10);
+        assert_eq!(roundtrip64(u64::MAX), 10);
+    }
+
+    #[test]
+    fn tag_carries_wire_type_and_low_bits() {
+        assert_eq!(encode_varint(WireType::Sequence, 3).as_slice(), &[0x1b]);
+        assert_eq!(encode_varint(WireType::Bytes, 16).as_slice(), &[0x84, 0x01]);
+        assert_eq!(encode_varint(WireType::Variant, 1).as_slice(), &[0x0d]);
+    }
+
+    #[test]
+    fn u128_boundaries() {
+        for v in [0u128, u128::from(u64::MAX) + 1, 1 << 123, u128::MAX] {
+            let enc = encode_varint128(WireType::Int, v);
+            let b = enc.as_slice();
+            assert_eq!(take_varint128(b[0], &b[1..]), Ok((v, b.len() - 1)));
+        }
+        assert_eq!(
+            encode_varint128(WireType::Int, u128::MAX).as_slice().len(),
+            19
+        );
+        let big = encode_varint128(WireType::Int, u128::from(u64::MAX) + 1);
+        let b = big.as_slice();
+        assert_eq!(take_varint(b[0], &b[1..]), Err(VarintError::Overflow));
+    }
+
+    #[test]
+    fn non_canonical_small_values_are_accepted() {
+        // 0 padded to 19 bytes: longest legal form.
+        let mut padded = [0x80u8; 18];
+        padded[17] = 0;
+        assert_eq!(take_varint(0x80, &padded), Ok((0, 18)));
+        assert_eq!(take_varint128(0x80, &padded), Ok((0, 18)));
+    }
+
+    #[test]
+    fn overlong_and_stray_bits_are_rejected() {
+        // 20 bytes.
+        let mut long = [0x80u8; 19];
+        long[18] = 0;
+        assert_eq!(take_varint128(0x80, &long), Err(VarintError::Invalid));
+        assert_eq!(take_varint(0x80, &long), Err(VarintError::Invalid));
+        // 19th byte with bits past 128.
+        let mut stray = [0xffu8; 18];
+        stray[17] = 0x20;
+        assert_eq!(take_varint128(0xf8, &stray), Err(VarintError::Invalid));
+        stray[17] = 0x1f;
+        assert_eq!(take_varint128(0xf8, &stray), Ok((u128::MAX, 18)));
+        // u64: the tenth byte may hold only bits 60..63.
+        let mut ten = [0xffu8; 9];
+        ten[8] = 0x10;
+        assert_eq!(take_varint(0xf8, &ten), Err(VarintError::Overflow));
+        ten[8] = 0x0f;
+        assert_eq!(take_varint(0xf8, &ten), Ok((u64::MAX, 9)));
+    }
+
+    #[test]
+    fn truncated_varints_report_eof() {
+        assert_eq!(take_varint(0x80, &[]), Err(VarintError::Eof));
+        assert_eq!(take_varint(0x80, &[0x80, 0x80]), Err(VarintError::Eof));
+        assert_eq!(take_varint128(0x80, &[0xff; 5]), Err(VarintError::Eof));
+    }
+
+    #[test]
+    fn zigzag_edges() {
+        for v in [0i64, -1, 1, -2, i64::MAX, i64::MIN] {
+            assert_eq!(zigzag_decode(zigzag_encode(v)), v);
+        }
+        assert_eq!(zigzag_encode(-1), 1);
+        assert_eq!(zigzag_encode(1), 2);
+        assert_eq!(zigzag_encode(i64::MIN), u64::MAX);
+        for v in [0i128, -1, i128::MAX, i128::MIN] {
+            assert_eq!(zigzag_decode128(zigzag_encode128(v)), v);
+        }
+        assert_eq!(zigzag_encode128(-42) as u64, zigzag_encode(-42));
+    }
+
+    #[test]
+    fn wire_type_of_every_tag() {
+        for tag in 0..=255u8 {
+            assert_eq!(WireType::from_tag(tag) as u8, tag & 7);
+        }
+    }
+}
