@@ -7,6 +7,7 @@ use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::options::DecodeOptions;
+use crate::packed::PACKED_TOKEN;
 use crate::read::{Read, Reference, SliceRead};
 use crate::wire::{self, WireType, TAG_ABSENT, TAG_FIXED32, TAG_FIXED64};
 
@@ -408,6 +409,30 @@ impl<'de, R: Read<'de>> Deserializer<R> {
         Ok(value)
     }
 
+    /// A packed sequence (SPEC §12.2): a bytes item, or the plain sequence encoding.
+    fn packed<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value> {
+        let (tag, start) = self.tag()?;
+        match WireType::from_tag(tag) {
+            WireType::Bytes => {
+                let len = self.length(tag, start)?;
+                let bytes = self
+                    .read
+                    .take_bytes(len, &mut self.scratch)
+                    .map_err(|e: Error| e.or_offset(start))?;
+                match bytes {
+                    Reference::Borrowed(b) => visitor.visit_borrowed_bytes(b),
+                    Reference::Copied(b) => visitor.visit_bytes(b),
+                }
+                .map_err(|e: Error| e.or_offset(start))
+            }
+            WireType::Sequence => {
+                let count = self.length(tag, start)?;
+                self.visit_sequence(count, start, usize::MAX, Markers::Reject, visitor)
+            }
+            _ => Err(self.mismatch(tag, start, "bytes or a sequence", "a packed sequence")),
+        }
+    }
+
     fn variant_header(&mut self, target: &'static str) -> Result<(u32, u64)> {
         let (tag, start) = self.tag()?;
         if WireType::from_tag(tag) != WireType::Variant {
@@ -680,11 +705,16 @@ impl<'de, R: Read<'de>> de::Deserializer<'de> for &mut Deserializer<R> {
         name: &'static str,
         visitor: V,
     ) -> Result<V::Value> {
-        if name.len() == VALUE_TOKEN.len() && name == VALUE_TOKEN {
-            let outer = core::mem::replace(&mut self.lossless, true);
-            let value = visitor.visit_newtype_struct(&mut *self);
-            self.lossless = outer;
-            return value;
+        if name.as_bytes().first() == Some(&b'$') {
+            if name == VALUE_TOKEN {
+                let outer = core::mem::replace(&mut self.lossless, true);
+                let value = visitor.visit_newtype_struct(&mut *self);
+                self.lossless = outer;
+                return value;
+            }
+            if name == PACKED_TOKEN {
+                return self.packed(visitor);
+            }
         }
         visitor.visit_newtype_struct(self)
     }
@@ -842,8 +872,9 @@ impl<'de, R: Read<'de>> de::SeqAccess<'de> for SeqAccess<'_, R> {
 
     #[inline]
     fn size_hint(&self) -> Option<usize> {
-        // Every item takes at least one byte: never promise more than the input holds.
-        let bound = self.de.read.remaining_hint().unwrap_or(0);
+        // Every item takes at least one byte: never promise more than the input holds. A
+        // stream does not know what it holds, so it gives no hint (no preallocation).
+        let bound = self.de.read.remaining_hint()?;
         Some(self.remaining.min(self.limit).min(bound))
     }
 }
@@ -880,7 +911,7 @@ impl<'de, R: Read<'de>> de::MapAccess<'de> for MapAccess<'_, R> {
 
     #[inline]
     fn size_hint(&self) -> Option<usize> {
-        let bound = self.de.read.remaining_hint().unwrap_or(0);
+        let bound = self.de.read.remaining_hint()?;
         Some((self.remaining / 2).min(bound / 2))
     }
 }

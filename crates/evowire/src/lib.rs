@@ -150,7 +150,9 @@ extern crate std;
 
 mod de;
 mod error;
+pub mod fixed;
 mod options;
+pub mod packed;
 pub mod read;
 mod ser;
 mod value;
