@@ -113,6 +113,12 @@
 //!   `flatten` or inside an untagged enum reads the zig-zag code** (`-1` arrives as `1`, `5`
 //!   as `10`): keep signed integers out of flattened and untagged types. Enums other than
 //!   `Option` inside them fail with serde's "do not support enum input" error.
+//! * **Fixed-width integers**: `#[serde(with = "evowire::fixed")]` writes a `u32`/`i32` as
+//!   fixed32 and a `u64`/`i64` as fixed64 (see [`fixed`]); fcode 1.1 and every evowire
+//!   reader already read those, so a field can switch either way.
+//! * **Packed sequences**: `#[serde(with = "evowire::packed")]` writes a `Vec<f32>` (or
+//!   `f64`, `u16`…`i64`, arrays) as one bytes item of little-endian values (see [`packed`]);
+//!   older readers skip it like any bytes item, packed readers also read the plain form.
 //! * **Bounded decoding** with [`DecodeOptions`]: depth (default
 //!   [`DEFAULT_MAX_DEPTH`] = 128) and allocations never larger than the input can back.
 //! * **Strictness**: varints longer than 19 bytes or wider than their target fail, `Option`
@@ -137,6 +143,7 @@
 //! | feature | default | enables |
 //! |---------|---------|---------|
 //! | `std`   | yes     | [`to_writer`], [`from_reader`], `std::io` adapters; without it the crate is `no_std` + `alloc` |
+//! | `bytes` | no      | `bytes::BytesMut` as a [`write::Write`] sink, for codecs that encode in place |
 //!
 //! No feature changes the bytes.
 

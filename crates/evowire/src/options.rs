@@ -1,6 +1,6 @@
 //! Decoding limits. Options only tighten what a decoder accepts; none changes the bytes.
 
-use serde::de::{Deserialize, DeserializeOwned};
+use serde::de::Deserialize;
 
 use crate::de::Deserializer;
 use crate::error::Result;
@@ -87,7 +87,10 @@ impl DecodeOptions {
     ///
     /// As [`from_reader`](crate::from_reader).
     #[cfg(feature = "std")]
-    pub fn from_reader<R: std::io::Read, T: DeserializeOwned>(&self, reader: R) -> Result<T> {
+    pub fn from_reader<R: std::io::Read, T: serde::de::DeserializeOwned>(
+        &self,
+        reader: R,
+    ) -> Result<T> {
         let mut de = Deserializer::from_reader(reader).with_options(*self);
         let value = crate::finish(T::deserialize(&mut de), &de)?;
         de.end()?;

@@ -1,6 +1,7 @@
 //! Output sinks for the [`Serializer`](crate::Serializer).
 //!
 //! A sink is anything that implements the sealed [`Write`] trait: `Vec<u8>` (append),
+//! `bytes::BytesMut` (append, with the `bytes` feature),
 //! [`SizeCounter`] (counts without writing), [`IoWrite`] (any [`std::io::Write`], with a
 //! small stack buffer so the writer sees few calls), and `&mut W` of each.
 
@@ -51,6 +52,25 @@ impl<W: Write + ?Sized> Write for &mut W {
     #[inline]
     fn write_byte(&mut self, byte: u8) -> Result<()> {
         (**self).write_byte(byte)
+    }
+}
+
+#[cfg(feature = "bytes")]
+impl private::Sealed for bytes::BytesMut {}
+
+/// Appends to a `BytesMut` (feature `bytes`), e.g. a tokio-util codec's output buffer.
+#[cfg(feature = "bytes")]
+impl Write for bytes::BytesMut {
+    #[inline]
+    fn write_all(&mut self, bytes: &[u8]) -> Result<()> {
+        self.extend_from_slice(bytes);
+        Ok(())
+    }
+
+    #[inline]
+    fn write_byte(&mut self, byte: u8) -> Result<()> {
+        bytes::BufMut::put_u8(self, byte);
+        Ok(())
     }
 }
 
