@@ -40,6 +40,7 @@ pub struct Deserializer<R> {
     read: R,
     scratch: Vec<u8>,
     depth_left: u32,
+    max_len: usize,
     /// Set while a [`Value`](crate::Value) is being decoded: report variants exactly.
     lossless: bool,
 }
@@ -71,6 +72,7 @@ impl<'de, R: Read<'de>> Deserializer<R> {
             read,
             scratch: Vec::new(),
             depth_left: DecodeOptions::new().max_depth(),
+            max_len: DecodeOptions::new().max_len(),
             lossless: false,
         }
     }
@@ -89,6 +91,7 @@ impl<'de, R: Read<'de>> Deserializer<R> {
     /// ```
     pub fn with_options(mut self, options: DecodeOptions) -> Self {
         self.depth_left = options.max_depth();
+        self.max_len = options.max_len();
         self
     }
 
@@ -153,17 +156,25 @@ impl<'de, R: Read<'de>> Deserializer<R> {
             .map_err(|e: Error| e.or_offset(start))
     }
 
-    /// Reads a length prefix (item count or byte count).
+    /// Reads a length prefix (item count or byte count) and checks it against the limit.
+    /// Nothing is allocated from it: a slice refuses a byte count beyond its end, and a
+    /// sequence's items are read (each at least one byte) before any memory is committed.
     #[inline]
     fn length(&mut self, tag: u8, start: u64) -> Result<usize> {
         let len = self.varint(tag, start)?;
-        usize::try_from(len).map_err(|_| {
-            Error::with_message(
+        match usize::try_from(len) {
+            Ok(len) if len <= self.max_len => Ok(len),
+            Ok(len) => Err(Error::with_message(
+                ErrorKind::LimitExceeded,
+                Some(start),
+                format!("length {len} exceeds the limit of {}", self.max_len),
+            )),
+            Err(_) => Err(Error::with_message(
                 ErrorKind::LengthOverflow,
                 Some(start),
                 format!("length {len} does not fit in usize"),
-            )
-        })
+            )),
+        }
     }
 
     #[inline]

@@ -18,13 +18,16 @@ pub type Result<T> = core::result::Result<T, Error>;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorKind {
-    /// The input ended in the middle of an item.
+    /// The input ended in the middle of an item (a byte count beyond the end of a slice
+    /// fails at once).
     UnexpectedEof,
     /// A varint was longer than 19 bytes or had bits beyond 128.
     InvalidVarint,
     /// A well-formed integer does not fit the type it is read into.
     IntegerOverflow,
-    /// A reserved wire type (7), or an absent-field marker (6) where no field can be absent.
+    /// A reserved tag: wire type 7, a wire-type-6 byte other than the absent-field marker
+    /// `0x06` or such a marker where no field can be absent, or a fixed32/fixed64 tag with
+    /// value bits set.
     InvalidWireType,
     /// The wire type is valid but not one the requested type can be read from.
     UnexpectedWireType,
@@ -33,9 +36,10 @@ pub enum ErrorKind {
     /// An item is well-formed but its value is not allowed here: a `char` outside Unicode,
     /// an `Option` discriminant other than 0 or 1, a map with an odd number of items.
     InvalidValue,
-    /// A length prefix claims more bytes or items than the input holds or `usize` can count.
+    /// A length prefix does not fit in `usize` (or a declared map length overflows when
+    /// serializing).
     LengthOverflow,
-    /// A configured decoding limit was reached.
+    /// A length prefix exceeds [`DecodeOptions::with_max_len`](crate::DecodeOptions::with_max_len).
     LimitExceeded,
     /// Items are nested deeper than the configured maximum depth.
     DepthExceeded,

@@ -28,6 +28,7 @@ pub const DEFAULT_MAX_DEPTH: u32 = 128;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DecodeOptions {
     max_depth: u32,
+    max_len: usize,
 }
 
 impl Default for DecodeOptions {
@@ -37,10 +38,11 @@ impl Default for DecodeOptions {
 }
 
 impl DecodeOptions {
-    /// The defaults: [`DEFAULT_MAX_DEPTH`].
+    /// The defaults: [`DEFAULT_MAX_DEPTH`], no length limit beyond the input.
     pub const fn new() -> Self {
         DecodeOptions {
             max_depth: DEFAULT_MAX_DEPTH,
+            max_len: usize::MAX,
         }
     }
 
@@ -53,6 +55,30 @@ impl DecodeOptions {
     /// The maximum nesting depth.
     pub const fn max_depth(&self) -> u32 {
         self.max_depth
+    }
+
+    /// Sets the largest length prefix accepted: the byte count of one string or bytes item,
+    /// or the item count of one sequence or map. Longer ones fail with
+    /// [`ErrorKind::LimitExceeded`](crate::ErrorKind::LimitExceeded) before anything is
+    /// read. Useful with [`from_reader`](Self::from_reader) on an untrusted stream, where the
+    /// input's size is unknown; a slice already refuses lengths beyond its end.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let opts = evowire::DecodeOptions::new().with_max_len(4);
+    /// let err = opts.from_slice::<String>(&[0x2c, b'h', b'e', b'l', b'l', b'o']).unwrap_err();
+    /// assert_eq!(err.kind(), evowire::ErrorKind::LimitExceeded);
+    /// assert_eq!(err.to_string(), "length 5 exceeds the limit of 4 at byte offset 0");
+    /// ```
+    pub const fn with_max_len(mut self, max_len: usize) -> Self {
+        self.max_len = max_len;
+        self
+    }
+
+    /// The largest length prefix accepted (default: no limit beyond the input itself).
+    pub const fn max_len(&self) -> usize {
+        self.max_len
     }
 
     /// [`from_slice`](crate::from_slice) with these options.
