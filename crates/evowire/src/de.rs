@@ -41,6 +41,10 @@ pub struct Deserializer<R> {
     scratch: Vec<u8>,
     depth_left: u32,
     max_len: usize,
+    /// Items declared by the open sequences and maps that have not started yet. Each takes
+    /// at least one byte after the current item, so a size hint never promises more items
+    /// than `remaining - pending`: nested claims cannot multiply preallocation.
+    pending: usize,
     /// Set while a [`Value`](crate::Value) is being decoded: report variants exactly.
     lossless: bool,
 }
@@ -73,6 +77,7 @@ impl<'de, R: Read<'de>> Deserializer<R> {
             scratch: Vec::new(),
             depth_left: DecodeOptions::new().max_depth(),
             max_len: DecodeOptions::new().max_len(),
+            pending: 0,
             lossless: false,
         }
     }
@@ -371,6 +376,14 @@ impl<'de, R: Read<'de>> Deserializer<R> {
         Ok(())
     }
 
+    /// How many more items the input can still hold for a sequence whose own unstarted
+    /// items (`own`) are counted in `pending`; `None` for a stream.
+    #[inline]
+    fn input_bound(&self, own: usize) -> Option<usize> {
+        let others = self.pending.saturating_sub(own);
+        Some(self.read.remaining_hint()?.saturating_sub(others))
+    }
+
     /// Consumes an absent-field marker if the next byte is one.
     #[inline]
     fn take_absent_marker(&mut self) -> Result<bool> {
@@ -404,6 +417,7 @@ impl<'de, R: Read<'de>> Deserializer<R> {
         visitor: V,
     ) -> Result<V::Value> {
         self.enter(start)?;
+        self.pending = self.pending.saturating_add(count);
         let mut access = SeqAccess {
             de: self,
             remaining: count,
@@ -414,6 +428,7 @@ impl<'de, R: Read<'de>> Deserializer<R> {
             .visit_seq(&mut access)
             .map_err(|e: Error| e.or_offset(start))?;
         let rest = access.remaining;
+        self.pending = self.pending.saturating_sub(rest);
         // Items the reader has no place for: fields added by a newer writer (SPEC §10).
         self.skip_items(rest)?;
         self.leave();
@@ -760,6 +775,7 @@ impl<'de, R: Read<'de>> de::Deserializer<'de> for &mut Deserializer<R> {
             ));
         }
         self.enter(start)?;
+        self.pending = self.pending.saturating_add(count);
         let mut access = MapAccess {
             de: self,
             remaining: count,
@@ -768,6 +784,7 @@ impl<'de, R: Read<'de>> de::Deserializer<'de> for &mut Deserializer<R> {
             .visit_map(&mut access)
             .map_err(|e: Error| e.or_offset(start))?;
         let rest = access.remaining;
+        self.pending = self.pending.saturating_sub(rest);
         self.skip_items(rest)?;
         self.leave();
         Ok(value)
@@ -878,14 +895,16 @@ impl<'de, R: Read<'de>> de::SeqAccess<'de> for SeqAccess<'_, R> {
             }
         }
         self.remaining -= 1;
+        self.de.pending = self.de.pending.saturating_sub(1);
         seed.deserialize(&mut *self.de).map(Some)
     }
 
     #[inline]
     fn size_hint(&self) -> Option<usize> {
-        // Every item takes at least one byte: never promise more than the input holds. A
-        // stream does not know what it holds, so it gives no hint (no preallocation).
-        let bound = self.de.read.remaining_hint()?;
+        // Every item takes at least one byte: never promise more than the input holds, less
+        // what the enclosing sequences still need. A stream does not know what it holds, so
+        // it gives no hint (no preallocation).
+        let bound = self.de.input_bound(self.remaining)?;
         Some(self.remaining.min(self.limit).min(bound))
     }
 }
@@ -904,6 +923,7 @@ impl<'de, R: Read<'de>> de::MapAccess<'de> for MapAccess<'_, R> {
             return Ok(None);
         }
         self.remaining -= 1;
+        self.de.pending = self.de.pending.saturating_sub(1);
         seed.deserialize(&mut *self.de).map(Some)
     }
 
@@ -917,12 +937,13 @@ impl<'de, R: Read<'de>> de::MapAccess<'de> for MapAccess<'_, R> {
             ));
         }
         self.remaining -= 1;
+        self.de.pending = self.de.pending.saturating_sub(1);
         seed.deserialize(&mut *self.de)
     }
 
     #[inline]
     fn size_hint(&self) -> Option<usize> {
-        let bound = self.de.read.remaining_hint()?;
+        let bound = self.de.input_bound(self.remaining)?;
         Some((self.remaining / 2).min(bound / 2))
     }
 }
