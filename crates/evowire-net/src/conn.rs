@@ -1,0 +1,651 @@
+//! Typed connections: [`Connection`], its halves [`Sender`] and [`Receiver`], and request
+//! [`Handler`]s.
+
+use std::borrow::Borrow;
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::net::SocketAddr;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{ready, Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures::FutureExt;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::{TcpStream, ToSocketAddrs};
+use tokio::sync::mpsc;
+use tokio_util::sync::ReusableBoxFuture;
+
+use crate::core::{Core, Phase, RawHandler};
+use crate::error::{Error, Result};
+use crate::frame::TAG_MESSAGE;
+use crate::handshake;
+use crate::options::{Options, Protocol};
+
+/// The async function that answers requests on a connection, type-erased and cheap to
+/// clone.
+///
+/// It receives each request as an `In` and returns `Result<Out, E>`; an `Err` (its
+/// `Display` text) reaches the caller as [`Error::Remote`], and so does a request that
+/// does not decode or a handler that panics. Every request runs in its own task, so
+/// answers may leave in any order.
+///
+/// # Examples
+///
+/// ```
+/// use evowire_net::Handler;
+/// let double = Handler::new(|n: u64| async move {
+///     n.checked_mul(2).ok_or("overflow")
+/// });
+/// # let _: Handler<u64, u64> = double;
+/// ```
+pub struct Handler<In, Out> {
+    raw: RawHandler,
+    _types: PhantomData<fn(In) -> Out>,
+}
+
+impl<In, Out> Handler<In, Out>
+where
+    In: DeserializeOwned + Send + 'static,
+    Out: Serialize + Send + 'static,
+{
+    /// Wraps an async function `In -> Result<Out, E>`.
+    pub fn new<F, Fut, E>(f: F) -> Self
+    where
+        F: Fn(In) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = std::result::Result<Out, E>> + Send + 'static,
+        E: fmt::Display,
+    {
+        let f = Arc::new(f);
+        let raw: RawHandler = Arc::new(move |core: Arc<Core>, id: u64, body: Bytes| {
+            let f = f.clone();
+            Box::pin(async move {
+                let reply = match evowire::from_slice::<In>(&body) {
+                    Ok(req) => match AssertUnwindSafe(f(req)).catch_unwind().await {
+                        Ok(result) => result.map_err(|e| e.to_string()),
+                        Err(_) => Err("the request handler panicked".to_string()),
+                    },
+                    Err(e) => Err(format!("cannot decode request: {e}")),
+                };
+                match reply {
+                    Ok(resp) => match core.respond(id, &resp) {
+                        Ok(()) | Err(Error::Closed) => {}
+                        Err(e) => core.respond_error(id, &format!("cannot send response: {e}")),
+                    },
+                    Err(message) => core.respond_error(id, &message),
+                }
+            })
+        });
+        Handler {
+            raw,
+            _types: PhantomData,
+        }
+    }
+}
+
+impl<In, Out> Clone for Handler<In, Out> {
+    fn clone(&self) -> Self {
+        Handler {
+            raw: self.raw.clone(),
+            _types: PhantomData,
+        }
+    }
+}
+
+impl<In, Out> fmt::Debug for Handler<In, Out> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Handler")
+    }
+}
+
+/// Starts a graceful close when the last [`Sender`] clone is dropped.
+struct SendHandle {
+    core: Arc<Core>,
+}
+
+impl Drop for SendHandle {
+    fn drop(&mut self) {
+        self.core.begin_close();
+    }
+}
+
+/// A typed, established connection to a peer: send `Out` messages and requests, receive
+/// `In` messages and responses.
+///
+/// Get one from [`connect`](crate::connect), [`Listener::accept`](crate::Listener::accept)
+/// or, over your own transport, [`Connection::client`] / [`Connection::server`]. Split it
+/// with [`split`](Self::split) to send and receive from different tasks.
+///
+/// Messages arrive in the order they were sent. Dropping every sending handle (the
+/// connection and all [`Sender`] clones) closes the connection gracefully, as
+/// [`close`](Self::close) does.
+///
+/// # Examples
+///
+/// ```
+/// use evowire_net::{connect, Listener, Options, Protocol};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), evowire_net::Error> {
+/// let opts = Options::new(Protocol::new("echo", 1, 0));
+/// let mut listener = Listener::<String, String>::bind("127.0.0.1:0", opts.clone()).await?;
+/// let addr = listener.local_addr()?;
+/// tokio::spawn(async move {
+///     let mut conn = listener.accept().await?;
+///     while let Some(text) = conn.recv().await? {
+///         conn.send(text.to_uppercase()).await?;
+///     }
+///     Ok::<_, evowire_net::Error>(())
+/// });
+///
+/// let mut conn = connect::<String, String>(addr, &opts).await?;
+/// conn.send("hi".to_string()).await?;
+/// assert_eq!(conn.recv().await?, Some("HI".to_string()));
+/// conn.close().await?;
+/// # Ok(())
+/// # }
+/// ```
+pub struct Connection<In, Out> {
+    tx: Sender<Out>,
+    rx: Receiver<In>,
+}
+
+impl<In, Out> Connection<In, Out>
+where
+    In: DeserializeOwned,
+    Out: Serialize,
+{
+    /// Connects to `addr` over TCP (with `TCP_NODELAY`) and runs the client handshake.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] if the connection fails, [`Error::Refused`] if the server refuses
+    /// us, [`Error::Handshake`] if it does not speak the protocol, and
+    /// [`Error::Timeout`] after the handshake timeout.
+    pub async fn connect(addr: impl ToSocketAddrs, opts: &Options) -> Result<Self> {
+        let stream = TcpStream::connect(addr).await?;
+        stream.set_nodelay(true)?;
+        let peer = stream.peer_addr().ok();
+        tracing::debug!(peer = ?peer, protocol = %opts.protocol, "connecting");
+        Self::handshake(stream, opts, None, peer, Role::Client).await
+    }
+
+    /// Runs the client handshake over any transport (TLS, Unix sockets, `duplex`, …).
+    /// Requests the peer sends are answered by `handler`, or refused with an error answer
+    /// when there is none.
+    ///
+    /// # Errors
+    ///
+    /// As [`connect`](Self::connect).
+    pub async fn client<T>(io: T, opts: &Options, handler: Option<Handler<In, Out>>) -> Result<Self>
+    where
+        T: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+    {
+        Self::handshake(io, opts, handler, None, Role::Client).await
+    }
+
+    /// Runs the server handshake over any transport; see [`client`](Self::client).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Handshake`] if the peer is refused or does not speak the protocol,
+    /// [`Error::Timeout`] after the handshake timeout, [`Error::Io`].
+    pub async fn server<T>(io: T, opts: &Options, handler: Option<Handler<In, Out>>) -> Result<Self>
+    where
+        T: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+    {
+        Self::handshake(io, opts, handler, None, Role::Server).await
+    }
+
+    pub(crate) async fn handshake<T>(
+        mut io: T,
+        opts: &Options,
+        handler: Option<Handler<In, Out>>,
+        peer_addr: Option<SocketAddr>,
+        role: Role,
+    ) -> Result<Self>
+    where
+        T: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+    {
+        let hs = async {
+            match role {
+                Role::Client => handshake::client(&mut io, opts).await,
+                Role::Server => handshake::server(&mut io, opts).await,
+            }
+        };
+        let hs = match tokio::time::timeout(opts.handshake_timeout, hs).await {
+            Ok(Ok(hs)) => hs,
+            Ok(Err(e)) => {
+                tracing::warn!(peer = ?peer_addr, error = %e, "handshake failed");
+                return Err(e);
+            }
+            Err(_) => {
+                let e = Error::Timeout {
+                    operation: "handshake",
+                    after: opts.handshake_timeout,
+                };
+                tracing::warn!(peer = ?peer_addr, error = %e, "handshake failed");
+                return Err(e);
+            }
+        };
+        tracing::debug!(peer = ?peer_addr, protocol = %hs.peer, "handshake complete");
+        let (core, inbound) = Core::start(io, hs, opts, handler.map(|h| h.raw), peer_addr);
+        Ok(Connection {
+            tx: Sender::new(core.clone()),
+            rx: Receiver {
+                rx: inbound,
+                core,
+                done: false,
+                _types: PhantomData,
+            },
+        })
+    }
+
+    /// Sends a message (`Out` or `&Out`). Waits only while the send buffer is full.
+    ///
+    /// # Errors
+    ///
+    /// See [`Sender::send`].
+    pub async fn send(&self, msg: impl Borrow<Out>) -> Result<()> {
+        self.tx.send(msg).await
+    }
+
+    /// Receives the next message: `Ok(None)` once the peer closed gracefully.
+    ///
+    /// # Errors
+    ///
+    /// See [`Receiver::recv`].
+    pub async fn recv(&mut self) -> Result<Option<In>> {
+        self.rx.recv().await
+    }
+
+    /// Sends a request and waits for the peer's answer, decoded as `In`.
+    ///
+    /// # Errors
+    ///
+    /// See [`Sender::call`].
+    pub async fn call(&self, req: impl Borrow<Out>) -> Result<In> {
+        self.tx.call(req).await
+    }
+
+    /// [`call`](Self::call) with its own time limit.
+    ///
+    /// # Errors
+    ///
+    /// See [`Sender::call`].
+    pub async fn call_timeout(&self, req: impl Borrow<Out>, timeout: Duration) -> Result<In> {
+        self.tx.call_timeout(req, timeout).await
+    }
+}
+
+impl<In, Out> Connection<In, Out> {
+    /// Splits into the sending half (cloneable) and the receiving half.
+    pub fn split(self) -> (Sender<Out>, Receiver<In>) {
+        (self.tx, self.rx)
+    }
+
+    /// Joins halves of the same connection again.
+    ///
+    /// # Panics
+    ///
+    /// If the halves belong to different connections.
+    pub fn unsplit(tx: Sender<Out>, rx: Receiver<In>) -> Self {
+        assert!(
+            Arc::ptr_eq(&tx.handle.core, &rx.core),
+            "unsplit: halves of different connections"
+        );
+        Connection { tx, rx }
+    }
+
+    /// The sending half (clone it to send from other tasks).
+    pub fn sender(&self) -> &Sender<Out> {
+        &self.tx
+    }
+
+    /// The receiving half.
+    pub fn receiver_mut(&mut self) -> &mut Receiver<In> {
+        &mut self.rx
+    }
+
+    /// The application protocol the peer announced (its minor version may differ).
+    pub fn peer_protocol(&self) -> &Protocol {
+        &self.rx.core.peer
+    }
+
+    /// The peer's address, when the connection was made over TCP by this crate.
+    pub fn peer_addr(&self) -> Option<SocketAddr> {
+        self.rx.core.peer_addr
+    }
+
+    /// Closes gracefully: everything already sent is flushed, a close frame follows, and
+    /// this waits for the peer's close frame (at most the close timeout). Messages still
+    /// arriving before the peer's close frame remain available to [`recv`](Self::recv).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Closed`] if the connection had broken before our close frame went out.
+    pub async fn close(&self) -> Result<()> {
+        self.tx.close().await
+    }
+
+    /// True once nothing more can be sent (closing, closed or broken).
+    pub fn is_closed(&self) -> bool {
+        self.rx.core.is_closed()
+    }
+
+    /// Waits until the connection has ended in both directions.
+    pub async fn closed(&self) {
+        self.rx.core.wait_phase(Phase::Done).await;
+    }
+}
+
+impl<In, Out> fmt::Debug for Connection<In, Out> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Connection")
+            .field("peer_addr", &self.rx.core.peer_addr)
+            .field("peer_protocol", &self.rx.core.peer)
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Role {
+    Client,
+    Server,
+}
+
+/// The sending half of a connection: messages with [`send`](Self::send) (or as a
+/// [`futures::Sink`]) and requests with [`call`](Self::call). Clone it freely; the
+/// connection closes gracefully when the last clone is dropped.
+pub struct Sender<Out> {
+    handle: Arc<SendHandle>,
+    waiting: Option<(Wait, ReusableBoxFuture<'static, Result<()>>)>,
+    _types: PhantomData<fn(Out)>,
+}
+
+/// What a [`Sender`] used as a `Sink` is waiting for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wait {
+    Room,
+    Flush,
+    Close,
+}
+
+impl<Out> Sender<Out> {
+    fn new(core: Arc<Core>) -> Self {
+        Sender {
+            handle: Arc::new(SendHandle { core }),
+            waiting: None,
+            _types: PhantomData,
+        }
+    }
+
+    fn core(&self) -> &Arc<Core> {
+        &self.handle.core
+    }
+
+    /// Waits until everything sent so far has been written to the transport.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Closed`] if the connection broke first.
+    pub async fn flush(&self) -> Result<()> {
+        self.core().clone().flush().await
+    }
+
+    /// Closes the connection gracefully (for every clone); see [`Connection::close`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Connection::close`].
+    pub async fn close(&self) -> Result<()> {
+        self.core().clone().close().await
+    }
+
+    /// True once nothing more can be sent.
+    pub fn is_closed(&self) -> bool {
+        self.core().is_closed()
+    }
+
+    /// The application protocol the peer announced.
+    pub fn peer_protocol(&self) -> &Protocol {
+        &self.core().peer
+    }
+}
+
+impl<Out: Serialize> Sender<Out> {
+    /// Encodes `msg` into the connection's send buffer; the writer task sends it soon,
+    /// together with whatever else is queued. Waits only while the send buffer is full
+    /// (the peer reads slower than we send). Cancel-safe: when the future is dropped
+    /// before it completes, nothing was queued.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Closed`] after the connection closed or broke; [`Error::Encode`] or
+    /// [`Error::FrameTooLarge`] (above the peer's limit) for this message only, the
+    /// connection stays usable.
+    pub async fn send(&self, msg: impl Borrow<Out>) -> Result<()> {
+        self.core().send_frame(&[TAG_MESSAGE], msg.borrow()).await
+    }
+
+    /// Sends `req` as a request and waits for the answer, decoded as `R` (the type the
+    /// peer's handler returns, or a compatible one). Many calls may be in flight at once
+    /// on one connection; each waits for its own answer. Uses the default call timeout of
+    /// the [`Options`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Remote`] when the peer's handler failed, [`Error::Timeout`] when the
+    /// answer did not come in time, [`Error::Closed`] when the connection ended first,
+    /// [`Error::Decode`] when the answer is not an `R`, and the errors of
+    /// [`send`](Self::send).
+    pub async fn call<R: DeserializeOwned>(&self, req: impl Borrow<Out>) -> Result<R> {
+        let timeout = self.core().opts.call_timeout;
+        self.call_inner(req.borrow(), timeout).await
+    }
+
+    /// [`call`](Self::call) with its own time limit.
+    ///
+    /// # Errors
+    ///
+    /// As [`call`](Self::call).
+    pub async fn call_timeout<R: DeserializeOwned>(
+        &self,
+        req: impl Borrow<Out>,
+        timeout: Duration,
+    ) -> Result<R> {
+        self.call_inner(req.borrow(), Some(timeout)).await
+    }
+
+    async fn call_inner<R: DeserializeOwned>(
+        &self,
+        req: &Out,
+        timeout: Option<Duration>,
+    ) -> Result<R> {
+        let body = self.core().call(req, timeout).await?;
+        evowire::from_slice(&body).map_err(Error::Decode)
+    }
+
+    /// Bridges to a [`tokio::sync::mpsc`] channel: returns a channel sender whose values
+    /// are sent over this connection by a spawned task, in order. The task ends when
+    /// every channel sender is dropped (then this `Sender` is dropped, closing the
+    /// connection if it was the last) or when sending fails (then the channel closes).
+    pub fn into_mpsc(self, capacity: usize) -> mpsc::Sender<Out>
+    where
+        Out: Send + Sync + 'static,
+    {
+        let (tx, mut rx) = mpsc::channel::<Out>(capacity.max(1));
+        tokio::spawn(async move {
+            while let Some(msg) = rx.recv().await {
+                if let Err(e) = self.send(&msg).await {
+                    tracing::debug!(error = %e, "mpsc bridge stopped");
+                    break;
+                }
+            }
+        });
+        tx
+    }
+}
+
+impl<Out> Clone for Sender<Out> {
+    fn clone(&self) -> Self {
+        Sender {
+            handle: self.handle.clone(),
+            waiting: None,
+            _types: PhantomData,
+        }
+    }
+}
+
+impl<Out> fmt::Debug for Sender<Out> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sender")
+            .field("peer_protocol", &self.core().peer)
+            .field("closed", &self.is_closed())
+            .finish()
+    }
+}
+
+impl<Out> Sender<Out> {
+    fn poll_wait(&mut self, cx: &mut Context<'_>, wait: Wait) -> Poll<Result<()>> {
+        let core = self.core().clone();
+        let make = move || -> Pin<Box<dyn Future<Output = Result<()>> + Send>> {
+            match wait {
+                Wait::Room => Box::pin(core.wait_room()),
+                Wait::Flush => Box::pin(core.flush()),
+                Wait::Close => Box::pin(core.close()),
+            }
+        };
+        let fut = match &mut self.waiting {
+            Some((kind, fut)) if *kind == wait => fut,
+            Some((kind, fut)) => {
+                *kind = wait;
+                fut.set(make());
+                fut
+            }
+            None => &mut self.waiting.insert((wait, ReusableBoxFuture::new(make()))).1,
+        };
+        let result = ready!(fut.poll(cx));
+        self.waiting = None;
+        Poll::Ready(result)
+    }
+}
+
+impl<Out: Serialize> futures::Sink<Out> for Sender<Out> {
+    type Error = Error;
+
+    fn poll_ready(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        if self.waiting.is_none() && self.core().has_room()? {
+            return Poll::Ready(Ok(()));
+        }
+        self.poll_wait(cx, Wait::Room)
+    }
+
+    fn start_send(self: Pin<&mut Self>, item: Out) -> Result<()> {
+        self.core().push_message(&item)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        self.poll_wait(cx, Wait::Flush)
+    }
+
+    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        self.poll_wait(cx, Wait::Close)
+    }
+}
+
+/// The receiving half of a connection: messages with [`recv`](Self::recv) or as a
+/// [`futures::Stream`] of `Result<In>`.
+pub struct Receiver<In> {
+    rx: mpsc::Receiver<Bytes>,
+    core: Arc<Core>,
+    done: bool,
+    _types: PhantomData<fn() -> In>,
+}
+
+impl<In: DeserializeOwned> Receiver<In> {
+    /// Receives the next message, in the order the peer sent them.
+    ///
+    /// Returns `Ok(None)` after the peer closed gracefully and every message before its
+    /// close frame was received. Cancel-safe.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Decode`] for a message that is not an `In`: that message is skipped and
+    /// the next call goes on. Once, the error that ended the connection (for example
+    /// [`Error::Disconnected`], [`Error::Truncated`], [`Error::FrameTooLarge`],
+    /// [`Error::Io`], a keepalive [`Error::Timeout`]), after all messages received before
+    /// it; then `Ok(None)`.
+    pub async fn recv(&mut self) -> Result<Option<In>> {
+        std::future::poll_fn(|cx| self.poll_recv(cx)).await
+    }
+
+    /// Polls for the next message; see [`recv`](Self::recv).
+    pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Result<Option<In>>> {
+        if self.done {
+            return Poll::Ready(Ok(None));
+        }
+        match ready!(self.rx.poll_recv(cx)) {
+            Some(body) => Poll::Ready(evowire::from_slice(&body).map(Some).map_err(Error::Decode)),
+            None => {
+                self.done = true;
+                Poll::Ready(match self.core.take_fatal() {
+                    Some(e) => Err(e),
+                    None => Ok(None),
+                })
+            }
+        }
+    }
+
+    /// Bridges to a [`tokio::sync::mpsc`] channel: a spawned task receives from this
+    /// connection and forwards every message (and the final error, if any) to the
+    /// returned channel, which ends when the connection does.
+    pub fn into_mpsc(mut self, capacity: usize) -> mpsc::Receiver<Result<In>>
+    where
+        In: Send + 'static,
+    {
+        let (tx, rx) = mpsc::channel(capacity.max(1));
+        tokio::spawn(async move {
+            loop {
+                let item = match self.recv().await {
+                    Ok(Some(msg)) => Ok(msg),
+                    Ok(None) => break,
+                    Err(e) => Err(e),
+                };
+                if tx.send(item).await.is_err() {
+                    break;
+                }
+            }
+        });
+        rx
+    }
+}
+
+impl<In> Receiver<In> {
+    /// The application protocol the peer announced.
+    pub fn peer_protocol(&self) -> &Protocol {
+        &self.core.peer
+    }
+}
+
+impl<In: DeserializeOwned> futures::Stream for Receiver<In> {
+    type Item = Result<In>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<In>>> {
+        self.poll_recv(cx).map(Result::transpose)
+    }
+}
+
+impl<In> fmt::Debug for Receiver<In> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Receiver")
+            .field("peer_protocol", &self.core.peer)
+            .field("done", &self.done)
+            .finish()
+    }
+}

@@ -1,0 +1,719 @@
+//! The untyped engine behind a connection: one writer task, one reader task, an optional
+//! keepalive task, the shared write buffer and the table of pending calls.
+//!
+//! * **Writing.** `send`, `call` and request handlers encode their frame directly into one
+//!   shared [`BytesMut`] under a short lock. The writer task swaps that buffer with a spare
+//!   one and writes everything queued in a single `write_all`, so many small messages
+//!   cost one system call (write coalescing). `send` waits while the buffer holds more than
+//!   the configured send buffer: backpressure in bytes, with no per-message allocation.
+//! * **Reading.** The reader task splits frames off its read buffer and routes them:
+//!   messages to a bounded channel that `recv` drains (full channel: the reader stops
+//!   reading), responses to the pending call's oneshot, requests to the handler, each in
+//!   its own task (bounded by a semaphore), pings to an automatic pong.
+//! * **Closing.** Closing stops user sends, waits for running handlers, appends a close
+//!   frame after everything already queued, flushes, and shuts the write side down; the
+//!   reader keeps reading until the peer's close frame (or end of stream, or the close
+//!   timeout). A side that receives a close frame answers with its own the same way.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+use serde::Serialize;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::sync::{mpsc, oneshot, watch, Notify, Semaphore};
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+
+use crate::error::{Error, Result};
+use crate::frame::{
+    self, control_frame, encode_frame, id_header, put_raw_frame, take_frame, Frame, TAG_CLOSE,
+    TAG_ERROR, TAG_MESSAGE, TAG_PING, TAG_PONG, TAG_REQUEST, TAG_RESPONSE,
+};
+use crate::handshake::Handshaken;
+use crate::options::{Options, Protocol};
+
+/// A type-erased request handler: decodes the body, runs the user's handler and answers.
+pub(crate) type RawHandler =
+    Arc<dyn Fn(Arc<Core>, u64, Bytes) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
+
+/// Where the write side is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Everything may be sent.
+    Open,
+    /// User sends are refused; responses and control frames still go out. The writer adds
+    /// the close frame once no handler runs.
+    Closing,
+    /// The close frame (or a fatal error notice) is queued; nothing more is accepted.
+    Finished,
+    /// The connection broke; nothing more is written.
+    Failed,
+}
+
+/// Lifecycle of the whole connection, observed through a `watch` channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Phase {
+    Open,
+    /// Our last frame is flushed and the write side is shut down.
+    WriteDone,
+    /// Both tasks have ended.
+    Done,
+}
+
+struct WriteState {
+    buf: BytesMut,
+    mode: Mode,
+    /// Bytes ever appended / ever written to the transport.
+    appended: u64,
+    flushed: u64,
+    /// Our close frame reached the transport.
+    close_flushed: bool,
+}
+
+struct Pending {
+    calls: HashMap<u64, oneshot::Sender<Result<Bytes>>>,
+    closed: bool,
+}
+
+/// State shared by the handles and the tasks of one connection.
+pub(crate) struct Core {
+    write: Mutex<WriteState>,
+    /// Wakes the writer (permit semantics: never lost).
+    wake_writer: Notify,
+    /// Wakes senders waiting for room or for a flush (`notify_waiters`).
+    progress: Notify,
+    pending: Mutex<Pending>,
+    next_id: AtomicU64,
+    fatal: Mutex<Option<Error>>,
+    cancel: CancellationToken,
+    phase: watch::Sender<Phase>,
+    tasks: AtomicUsize,
+    started: Instant,
+    /// Milliseconds since `started` when the reader last got bytes.
+    last_recv: AtomicU64,
+    handler: Option<RawHandler>,
+    permits: Arc<Semaphore>,
+    pub(crate) opts: Options,
+    pub(crate) peer: Protocol,
+    pub(crate) peer_addr: Option<SocketAddr>,
+    peer_max_frame: usize,
+    pub(crate) span: tracing::Span,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Core {
+    /// Starts the tasks of a connection whose handshake is done. Returns the core and the
+    /// channel of received messages.
+    pub(crate) fn start<T>(
+        io: T,
+        hs: Handshaken,
+        opts: &Options,
+        handler: Option<RawHandler>,
+        peer_addr: Option<SocketAddr>,
+    ) -> (Arc<Core>, mpsc::Receiver<Bytes>)
+    where
+        T: AsyncRead + AsyncWrite + Send + 'static,
+    {
+        let span = tracing::info_span!(
+            "evowire_net::connection",
+            peer = %peer_addr.map_or_else(|| "-".to_string(), |a| a.to_string()),
+            protocol = %hs.peer,
+        );
+        let (inbound_tx, inbound_rx) = mpsc::channel(opts.recv_capacity);
+        let core = Arc::new(Core {
+            write: Mutex::new(WriteState {
+                buf: BytesMut::with_capacity(8 * 1024),
+                mode: Mode::Open,
+                appended: 0,
+                flushed: 0,
+                close_flushed: false,
+            }),
+            wake_writer: Notify::new(),
+            progress: Notify::new(),
+            pending: Mutex::new(Pending {
+                calls: HashMap::new(),
+                closed: false,
+            }),
+            next_id: AtomicU64::new(1),
+            fatal: Mutex::new(None),
+            cancel: CancellationToken::new(),
+            phase: watch::Sender::new(Phase::Open),
+            tasks: AtomicUsize::new(2),
+            started: Instant::now(),
+            last_recv: AtomicU64::new(0),
+            handler,
+            permits: Arc::new(Semaphore::new(opts.max_concurrent_requests)),
+            opts: opts.clone(),
+            peer: hs.peer,
+            peer_addr,
+            peer_max_frame: hs.peer_max_frame,
+            span: span.clone(),
+        });
+        let (rd, wr) = tokio::io::split(io);
+        tokio::spawn(writer_task(core.clone(), wr).instrument(span.clone()));
+        tokio::spawn(reader_task(core.clone(), rd, hs.leftover, inbound_tx).instrument(span.clone()));
+        if let Some((interval, timeout)) = opts.keepalive {
+            tokio::spawn(keepalive_task(core.clone(), interval, timeout).instrument(span));
+        }
+        (core, inbound_rx)
+    }
+
+    // ----- sending -------------------------------------------------------------------
+
+    /// Appends a user frame (message or request), waiting while the send buffer is full.
+    pub(crate) async fn send_frame<T: Serialize + ?Sized>(
+        &self,
+        header: &[u8],
+        body: &T,
+    ) -> Result<()> {
+        loop {
+            let notified = self.progress.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            {
+                let w = lock(&self.write);
+                if w.mode != Mode::Open {
+                    return Err(Error::Closed);
+                }
+                if w.buf.len() < self.opts.send_buffer {
+                    return self.append_locked(w, header, body);
+                }
+            }
+            notified.await;
+        }
+    }
+
+    /// Appends a message without waiting for room (the `Sink` path, after `poll_ready`).
+    pub(crate) fn push_message<T: Serialize + ?Sized>(&self, body: &T) -> Result<()> {
+        let w = lock(&self.write);
+        if w.mode != Mode::Open {
+            return Err(Error::Closed);
+        }
+        self.append_locked(w, &[TAG_MESSAGE], body)
+    }
+
+    /// `Ok(true)` when a user frame would be accepted now without waiting.
+    pub(crate) fn has_room(&self) -> Result<bool> {
+        let w = lock(&self.write);
+        if w.mode != Mode::Open {
+            return Err(Error::Closed);
+        }
+        Ok(w.buf.len() < self.opts.send_buffer)
+    }
+
+    /// Waits until the send buffer has room (or the connection is closed).
+    pub(crate) async fn wait_room(self: Arc<Self>) -> Result<()> {
+        loop {
+            let notified = self.progress.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if self.has_room()? {
+                return Ok(());
+            }
+            notified.await;
+        }
+    }
+
+    fn append_locked<T: Serialize + ?Sized>(
+        &self,
+        mut w: MutexGuard<'_, WriteState>,
+        header: &[u8],
+        body: &T,
+    ) -> Result<()> {
+        let before = w.buf.len();
+        encode_frame(&mut w.buf, self.peer_max_frame, header, body)?;
+        w.appended += (w.buf.len() - before) as u64;
+        drop(w);
+        if before == 0 {
+            self.wake_writer.notify_one();
+        }
+        Ok(())
+    }
+
+    /// Appends a response, error, ping or pong: no waiting, refused only once the close
+    /// frame is queued.
+    fn push_internal<T: Serialize + ?Sized>(&self, header: &[u8], body: Option<&T>) -> Result<()> {
+        let mut w = lock(&self.write);
+        if !matches!(w.mode, Mode::Open | Mode::Closing) {
+            return Err(Error::Closed);
+        }
+        let before = w.buf.len();
+        match body {
+            Some(body) => encode_frame(&mut w.buf, self.peer_max_frame, header, body)?,
+            None => put_raw_frame(&mut w.buf, header),
+        }
+        w.appended += (w.buf.len() - before) as u64;
+        drop(w);
+        if before == 0 {
+            self.wake_writer.notify_one();
+        }
+        Ok(())
+    }
+
+    /// Answers request `id` with `resp`.
+    pub(crate) fn respond<T: Serialize + ?Sized>(&self, id: u64, resp: &T) -> Result<()> {
+        let (h, n) = id_header(TAG_RESPONSE, id);
+        self.push_internal(&h[..n], Some(resp))
+    }
+
+    /// Answers request `id` with an error message.
+    pub(crate) fn respond_error(&self, id: u64, message: &str) {
+        let (h, n) = id_header(TAG_ERROR, id);
+        if let Err(e) = self.push_internal(&h[..n], Some(message)) {
+            if !matches!(e, Error::Closed) {
+                // The message itself is too large for the peer: send a short one.
+                let _ = self.push_internal(&h[..n], Some("error message too large"));
+            }
+        }
+    }
+
+    /// Waits until everything appended before this call reached the transport.
+    pub(crate) async fn flush(self: Arc<Self>) -> Result<()> {
+        let target = lock(&self.write).appended;
+        loop {
+            let notified = self.progress.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            {
+                let w = lock(&self.write);
+                if w.flushed >= target {
+                    return Ok(());
+                }
+                if w.mode == Mode::Failed {
+                    return Err(Error::Closed);
+                }
+            }
+            notified.await;
+        }
+    }
+
+    // ----- calls ---------------------------------------------------------------------
+
+    /// Sends a request and waits for its response body.
+    pub(crate) async fn call<T: Serialize + ?Sized>(
+        &self,
+        req: &T,
+        timeout: Option<Duration>,
+    ) -> Result<Bytes> {
+        let call = async {
+            let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+            let (tx, rx) = oneshot::channel();
+            {
+                let mut p = lock(&self.pending);
+                if p.closed {
+                    return Err(Error::Closed);
+                }
+                p.calls.insert(id, tx);
+            }
+            let mut guard = PendingGuard {
+                core: self,
+                id,
+                armed: true,
+            };
+            let (h, n) = id_header(TAG_REQUEST, id);
+            self.send_frame(&h[..n], req).await?;
+            let result = rx.await.unwrap_or(Err(Error::Closed));
+            guard.armed = false;
+            result
+        };
+        match timeout {
+            None => call.await,
+            Some(after) => tokio::time::timeout(after, call)
+                .await
+                .unwrap_or(Err(Error::Timeout {
+                    operation: "call",
+                    after,
+                })),
+        }
+    }
+
+    fn complete(&self, id: u64, result: Result<Bytes>) {
+        let tx = lock(&self.pending).calls.remove(&id);
+        match tx {
+            Some(tx) => {
+                let _ = tx.send(result);
+            }
+            None => tracing::trace!(id, "response to a call that is gone (timed out)"),
+        }
+    }
+
+    /// Fails every pending call with [`Error::Closed`] and refuses new ones.
+    fn close_pending(&self) {
+        let calls = {
+            let mut p = lock(&self.pending);
+            p.closed = true;
+            std::mem::take(&mut p.calls)
+        };
+        for (_, tx) in calls {
+            let _ = tx.send(Err(Error::Closed));
+        }
+    }
+
+    // ----- lifecycle -----------------------------------------------------------------
+
+    /// Starts a graceful close (idempotent).
+    pub(crate) fn begin_close(&self) {
+        let mut w = lock(&self.write);
+        if w.mode == Mode::Open {
+            w.mode = Mode::Closing;
+            drop(w);
+            tracing::debug!(parent: &self.span, "closing");
+            self.wake_writer.notify_one();
+            self.progress.notify_waiters();
+        }
+    }
+
+    /// Closes gracefully and waits until the connection has ended. `Ok` if our close
+    /// frame reached the transport.
+    pub(crate) async fn close(self: Arc<Self>) -> Result<()> {
+        self.begin_close();
+        self.wait_phase(Phase::Done).await;
+        if lock(&self.write).close_flushed {
+            Ok(())
+        } else {
+            Err(Error::Closed)
+        }
+    }
+
+    pub(crate) async fn wait_phase(&self, phase: Phase) {
+        let mut rx = self.phase.subscribe();
+        let _ = rx.wait_for(|p| *p >= phase).await;
+    }
+
+    /// True once nothing more can be sent.
+    pub(crate) fn is_closed(&self) -> bool {
+        lock(&self.write).mode != Mode::Open
+    }
+
+    /// Takes the error that ended the connection (reported once, by the receiver).
+    pub(crate) fn take_fatal(&self) -> Option<Error> {
+        lock(&self.fatal).take()
+    }
+
+    /// Ends the connection at once because of `err`.
+    fn fail(&self, err: Error) {
+        tracing::warn!(parent: &self.span, error = %err, "connection failed");
+        {
+            let mut w = lock(&self.write);
+            w.mode = Mode::Failed;
+            w.buf.clear();
+        }
+        lock(&self.fatal).get_or_insert(err);
+        self.close_pending();
+        self.cancel.cancel();
+        self.wake_writer.notify_one();
+        self.progress.notify_waiters();
+    }
+
+    /// Ends the connection because the peer broke the protocol: tell it why (error frame
+    /// with id 0) after what is already queued, then stop.
+    fn fail_with_notice(&self, err: Error) {
+        tracing::warn!(parent: &self.span, error = %err, "connection failed");
+        {
+            let mut w = lock(&self.write);
+            if matches!(w.mode, Mode::Open | Mode::Closing) {
+                let (h, n) = id_header(TAG_ERROR, 0);
+                let before = w.buf.len();
+                let msg = err.to_string();
+                if encode_frame(&mut w.buf, self.peer_max_frame, &h[..n], msg.as_str()).is_ok() {
+                    w.appended += (w.buf.len() - before) as u64;
+                    w.mode = Mode::Finished;
+                } else {
+                    w.mode = Mode::Failed;
+                }
+            }
+        }
+        lock(&self.fatal).get_or_insert(err);
+        self.close_pending();
+        self.wake_writer.notify_one();
+        self.progress.notify_waiters();
+    }
+
+    fn task_done(&self) {
+        if self.tasks.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.close_pending();
+            {
+                let mut w = lock(&self.write);
+                if w.mode != Mode::Failed {
+                    w.mode = Mode::Failed;
+                    w.buf.clear();
+                }
+            }
+            self.cancel.cancel();
+            self.phase.send_replace(Phase::Done);
+            self.progress.notify_waiters();
+            tracing::debug!(parent: &self.span, "connection ended");
+        }
+    }
+
+    fn touch(&self) {
+        let ms = self.started.elapsed().as_millis() as u64;
+        self.last_recv.store(ms, Ordering::Relaxed);
+    }
+
+    fn handlers_idle(&self) -> bool {
+        self.permits.available_permits() == self.opts.max_concurrent_requests
+    }
+
+    async fn dispatch_request(self: &Arc<Self>, id: u64, body: Bytes) {
+        let Some(handler) = &self.handler else {
+            self.respond_error(id, "this peer serves no requests");
+            return;
+        };
+        if lock(&self.write).mode != Mode::Open {
+            self.respond_error(id, "connection is closing");
+            return;
+        }
+        let permit = match self.permits.clone().acquire_owned().await {
+            Ok(p) => p,
+            Err(_) => return,
+        };
+        let fut = handler(self.clone(), id, body);
+        let core = self.clone();
+        tokio::spawn(
+            async move {
+                fut.await;
+                drop(permit);
+                // A closing writer waits for idle handlers.
+                core.wake_writer.notify_one();
+            }
+            .instrument(self.span.clone()),
+        );
+    }
+}
+
+/// Removes a call from the pending table when the caller gives up (timeout, drop).
+struct PendingGuard<'a> {
+    core: &'a Core,
+    id: u64,
+    armed: bool,
+}
+
+impl Drop for PendingGuard<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            lock(&self.core.pending).calls.remove(&self.id);
+        }
+    }
+}
+
+// ----- tasks ---------------------------------------------------------------------------
+
+enum WriteStep {
+    Write,
+    Wait,
+    Again,
+    Finish,
+    Stop,
+}
+
+async fn writer_task<W: AsyncWrite + Unpin>(core: Arc<Core>, mut io: W) {
+    let result = tokio::select! {
+        r = write_loop(&core, &mut io) => r,
+        () = core.cancel.cancelled() => Ok(()),
+    };
+    if let Err(e) = result {
+        core.fail(e);
+    }
+    core.task_done();
+}
+
+async fn write_loop<W: AsyncWrite + Unpin>(core: &Core, io: &mut W) -> Result<()> {
+    let keep = core.opts.send_buffer.max(64 * 1024) * 2;
+    let mut spare = BytesMut::with_capacity(8 * 1024);
+    loop {
+        let step = {
+            let mut w = lock(&core.write);
+            if !w.buf.is_empty() {
+                std::mem::swap(&mut w.buf, &mut spare);
+                WriteStep::Write
+            } else {
+                match w.mode {
+                    Mode::Open => WriteStep::Wait,
+                    Mode::Closing if core.handlers_idle() => {
+                        let (h, n) = control_frame(TAG_CLOSE, 0);
+                        put_raw_frame(&mut w.buf, &h[..n]);
+                        w.appended += (frame::LEN_PREFIX + n) as u64;
+                        w.mode = Mode::Finished;
+                        WriteStep::Again
+                    }
+                    Mode::Closing => WriteStep::Wait,
+                    Mode::Finished => WriteStep::Finish,
+                    Mode::Failed => WriteStep::Stop,
+                }
+            }
+        };
+        match step {
+            WriteStep::Write => {
+                io.write_all(&spare).await?;
+                io.flush().await?;
+                let n = spare.len() as u64;
+                spare.clear();
+                if spare.capacity() > keep {
+                    spare = BytesMut::with_capacity(8 * 1024);
+                }
+                lock(&core.write).flushed += n;
+                core.progress.notify_waiters();
+            }
+            WriteStep::Wait => core.wake_writer.notified().await,
+            WriteStep::Again => {}
+            WriteStep::Finish => {
+                io.flush().await?;
+                let _ = io.shutdown().await;
+                lock(&core.write).close_flushed = true;
+                core.phase.send_if_modified(|p| {
+                    if *p < Phase::WriteDone {
+                        *p = Phase::WriteDone;
+                        true
+                    } else {
+                        false
+                    }
+                });
+                tracing::debug!("close frame sent");
+                return Ok(());
+            }
+            WriteStep::Stop => return Ok(()),
+        }
+    }
+}
+
+/// How the read loop ended without an error.
+enum ReadEnd {
+    PeerClosed,
+    Eof,
+}
+
+async fn reader_task<R: AsyncRead + Unpin>(
+    core: Arc<Core>,
+    mut io: R,
+    leftover: BytesMut,
+    inbound: mpsc::Sender<Bytes>,
+) {
+    let linger = async {
+        core.wait_phase(Phase::WriteDone).await;
+        tokio::time::sleep(core.opts.close_timeout).await;
+    };
+    let result = tokio::select! {
+        r = read_loop(&core, &mut io, leftover, &inbound) => Some(r),
+        () = core.cancel.cancelled() => None,
+        () = linger => {
+            tracing::debug!("the peer did not answer our close frame in time");
+            None
+        }
+    };
+    match result {
+        None => {}
+        Some(Ok(ReadEnd::PeerClosed)) => {
+            tracing::debug!("peer closed the connection");
+            // The peer sends nothing more: its answers to our calls will not come.
+            core.close_pending();
+            core.begin_close();
+            // Wait for our own close frame to go out before dropping the read half.
+            tokio::select! {
+                () = core.wait_phase(Phase::WriteDone) => {}
+                () = core.cancel.cancelled() => {}
+            }
+        }
+        Some(Ok(ReadEnd::Eof)) => {
+            let closing = lock(&core.write).mode != Mode::Open;
+            if closing {
+                tracing::debug!("peer hung up after our close frame");
+            } else {
+                core.fail(Error::Disconnected);
+            }
+        }
+        Some(Err(e @ (Error::FrameTooLarge { .. } | Error::Protocol(_)))) => {
+            core.fail_with_notice(e);
+            drop(inbound);
+            let _ = tokio::time::timeout(core.opts.close_timeout, core.wait_phase(Phase::WriteDone))
+                .await;
+            core.cancel.cancel();
+            core.task_done();
+            return;
+        }
+        Some(Err(e)) => core.fail(e),
+    }
+    core.close_pending();
+    drop(inbound);
+    core.task_done();
+}
+
+async fn read_loop<R: AsyncRead + Unpin>(
+    core: &Arc<Core>,
+    io: &mut R,
+    mut buf: BytesMut,
+    inbound: &mpsc::Sender<Bytes>,
+) -> Result<ReadEnd> {
+    let max = core.opts.max_frame_length;
+    core.touch();
+    loop {
+        while let Some(payload) = take_frame(&mut buf, max)? {
+            match Frame::parse(payload.freeze())? {
+                Frame::Message(body) => {
+                    if inbound.send(body).await.is_err() {
+                        tracing::trace!("message dropped: the receiver is gone");
+                    }
+                }
+                Frame::Request(id, body) => core.dispatch_request(id, body).await,
+                Frame::Response(id, body) => core.complete(id, Ok(body)),
+                Frame::Error(0, message) => return Err(Error::Remote(message)),
+                Frame::Error(id, message) => core.complete(id, Err(Error::Remote(message))),
+                Frame::Close => return Ok(ReadEnd::PeerClosed),
+                Frame::Ping(n) => {
+                    let (h, len) = control_frame(TAG_PONG, n);
+                    let _ = core.push_internal::<()>(&h[..len], None);
+                }
+                Frame::Pong(n) => tracing::trace!(n, "pong"),
+                Frame::Unknown(kind) => tracing::trace!(kind, "ignored a frame of unknown kind"),
+            }
+        }
+        if buf.capacity() - buf.len() < 4096 {
+            buf.reserve(8 * 1024);
+        }
+        let n = io.read_buf(&mut buf).await?;
+        if n == 0 {
+            return if buf.is_empty() {
+                Ok(ReadEnd::Eof)
+            } else {
+                Err(frame::truncated(&buf))
+            };
+        }
+        core.touch();
+    }
+}
+
+async fn keepalive_task(core: Arc<Core>, interval: Duration, timeout: Duration) {
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut nonce = 0u64;
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            () = core.cancel.cancelled() => return,
+            () = core.wait_phase(Phase::Done) => return,
+        }
+        let now = core.started.elapsed().as_millis() as u64;
+        let silent = Duration::from_millis(now.saturating_sub(core.last_recv.load(Ordering::Relaxed)));
+        if silent >= timeout {
+            core.fail(Error::Timeout {
+                operation: "keepalive",
+                after: timeout,
+            });
+            return;
+        }
+        nonce += 1;
+        let (h, n) = control_frame(TAG_PING, nonce);
+        if core.push_internal::<()>(&h[..n], None).is_err() {
+            return;
+        }
+    }
+}

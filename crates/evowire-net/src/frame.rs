@@ -1,0 +1,261 @@
+//! Length-prefixed framing and the connection envelope (`docs/PROTOCOL.md` §2 and §4).
+//!
+//! A frame is a 4-byte big-endian payload length followed by the payload. On a
+//! [`Connection`](crate::Connection) the payload is the evowire encoding of
+//!
+//! ```text
+//! enum Frame<T> {
+//!     Message(T),          // 0
+//!     Request(u64, T),     // 1
+//!     Response(u64, T),    // 2
+//!     Error(u64, String),  // 3
+//!     Close,               // 4
+//!     Ping(u64),           // 5
+//!     Pong(u64),           // 6
+//! }
+//! ```
+//!
+//! The envelope header is written and read by hand with [`evowire::wire`] so that the body
+//! `T` can be encoded straight into the output buffer and decoded later, by whoever knows
+//! its type, from a zero-copy [`Bytes`] slice of the read buffer.
+
+use std::io;
+
+use bytes::{Buf, BufMut, Bytes, BytesMut};
+use evowire::wire::{encode_varint, take_varint, WireType};
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+
+/// Bytes in the length prefix.
+pub(crate) const LEN_PREFIX: usize = 4;
+
+/// The largest payload length the 4-byte prefix can express.
+pub(crate) const MAX_PREFIX_LEN: usize = u32::MAX as usize;
+
+/// How much more buffer to reserve at most in one step while a frame is incomplete: a
+/// length prefix alone never makes us allocate the whole announced frame up front.
+const RESERVE_STEP: usize = 64 * 1024;
+
+/// Variant tags of the envelope (wire type 5, discriminant in bits 3-6).
+pub(crate) const TAG_MESSAGE: u8 = 0x05;
+pub(crate) const TAG_REQUEST: u8 = 0x0d;
+pub(crate) const TAG_RESPONSE: u8 = 0x15;
+pub(crate) const TAG_ERROR: u8 = 0x1d;
+pub(crate) const TAG_CLOSE: u8 = 0x25;
+pub(crate) const TAG_PING: u8 = 0x2d;
+pub(crate) const TAG_PONG: u8 = 0x35;
+/// A sequence of two items: the `(id, body)` tuple of requests, responses and errors.
+pub(crate) const TAG_PAIR: u8 = 0x13;
+
+/// Splits the next complete frame's payload off `src`, or returns `None` (after reserving
+/// some room) when more bytes are needed.
+///
+/// # Errors
+///
+/// [`Error::FrameTooLarge`] when the prefix announces more than `max` bytes; the stream
+/// cannot be resynchronised after that.
+pub(crate) fn take_frame(src: &mut BytesMut, max: usize) -> Result<Option<BytesMut>> {
+    if src.len() < LEN_PREFIX {
+        src.reserve(LEN_PREFIX - src.len());
+        return Ok(None);
+    }
+    let len = u32::from_be_bytes([src[0], src[1], src[2], src[3]]) as usize;
+    if len > max {
+        return Err(Error::FrameTooLarge { len, max });
+    }
+    let need = LEN_PREFIX + len;
+    if src.len() < need {
+        src.reserve((need - src.len()).min(RESERVE_STEP));
+        return Ok(None);
+    }
+    src.advance(LEN_PREFIX);
+    Ok(Some(src.split_to(len)))
+}
+
+/// The error for a stream that ended with `leftover` bytes of an incomplete frame.
+pub(crate) fn truncated(leftover: &[u8]) -> Error {
+    let need = if leftover.len() < LEN_PREFIX {
+        LEN_PREFIX
+    } else {
+        LEN_PREFIX
+            + u32::from_be_bytes([leftover[0], leftover[1], leftover[2], leftover[3]]) as usize
+    };
+    Error::Truncated {
+        have: leftover.len(),
+        need,
+    }
+}
+
+/// Appends one frame: prefix, `header`, then `body` encoded by evowire directly into `dst`.
+/// The prefix is reserved first and patched once the length is known. On error `dst` is
+/// left exactly as it was.
+///
+/// # Errors
+///
+/// [`Error::Encode`] if `body`'s `Serialize` impl fails; [`Error::FrameTooLarge`] if the
+/// payload would exceed `max` (encoding stops as soon as it does).
+pub(crate) fn encode_frame<T: Serialize + ?Sized>(
+    dst: &mut BytesMut,
+    max: usize,
+    header: &[u8],
+    body: &T,
+) -> Result<()> {
+    let max = max.min(MAX_PREFIX_LEN);
+    let start = dst.len();
+    dst.reserve(LEN_PREFIX + header.len() + 32);
+    dst.put_u32(0);
+    dst.extend_from_slice(header);
+    let limit = start + LEN_PREFIX + max;
+    let result = {
+        let mut sink = evowire::write::IoWrite::new(LimitedWriter { dst, limit });
+        body.serialize(&mut evowire::Serializer::new(&mut sink))
+            .and_then(|()| sink.flush_buffer())
+    };
+    let len = match result {
+        Ok(()) if dst.len() <= limit => dst.len() - start - LEN_PREFIX,
+        Ok(()) => {
+            let len = dst.len() - start - LEN_PREFIX;
+            dst.truncate(start);
+            return Err(Error::FrameTooLarge { len, max });
+        }
+        Err(e) => {
+            dst.truncate(start);
+            if e.kind() == evowire::ErrorKind::Io {
+                let len = header.len() + evowire::serialized_size(body).unwrap_or(usize::MAX);
+                return Err(Error::FrameTooLarge { len, max });
+            }
+            return Err(Error::Encode(e));
+        }
+    };
+    dst[start..start + LEN_PREFIX].copy_from_slice(&(len as u32).to_be_bytes());
+    Ok(())
+}
+
+/// Appends to the buffer and fails (with an I/O error the caller maps to
+/// [`Error::FrameTooLarge`]) once the frame would pass `limit`.
+struct LimitedWriter<'a> {
+    dst: &'a mut BytesMut,
+    limit: usize,
+}
+
+impl io::Write for LimitedWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.write_all(buf)?;
+        Ok(buf.len())
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        if self.dst.len() + buf.len() > self.limit {
+            return Err(io::Error::other("frame too large"));
+        }
+        self.dst.extend_from_slice(buf);
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The header of a frame that carries an id: variant tag, `0x13`, varint id.
+pub(crate) fn id_header(tag: u8, id: u64) -> ([u8; 16], usize) {
+    let mut out = [0u8; 16];
+    out[0] = tag;
+    out[1] = TAG_PAIR;
+    let v = encode_varint(WireType::Int, id);
+    let v = v.as_slice();
+    out[2..2 + v.len()].copy_from_slice(v);
+    (out, 2 + v.len())
+}
+
+/// A frame that has no body to encode: close, ping and pong.
+pub(crate) fn control_frame(tag: u8, value: u64) -> ([u8; 16], usize) {
+    let mut out = [0u8; 16];
+    out[0] = tag;
+    let v = encode_varint(WireType::Int, value);
+    let v = v.as_slice();
+    out[1..1 + v.len()].copy_from_slice(v);
+    (out, 1 + v.len())
+}
+
+/// Appends a frame that is only a header (close, ping, pong), ignoring the limit.
+pub(crate) fn put_raw_frame(dst: &mut BytesMut, payload: &[u8]) {
+    dst.reserve(LEN_PREFIX + payload.len());
+    dst.put_u32(payload.len() as u32);
+    dst.extend_from_slice(payload);
+}
+
+/// A received envelope; bodies are still encoded.
+#[derive(Debug)]
+pub(crate) enum Frame {
+    Message(Bytes),
+    Request(u64, Bytes),
+    Response(u64, Bytes),
+    Error(u64, String),
+    Close,
+    Ping(u64),
+    Pong(u64),
+    /// A variant this version does not know: ignored, so later versions may add kinds.
+    Unknown(u64),
+}
+
+impl Frame {
+    /// Parses a payload (without its length prefix).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Protocol`] when the envelope is malformed.
+    pub(crate) fn parse(payload: Bytes) -> Result<Frame> {
+        let (&tag, rest) = payload
+            .split_first()
+            .ok_or_else(|| Error::Protocol("empty frame".into()))?;
+        if WireType::from_tag(tag) != WireType::Variant {
+            return Err(Error::Protocol(format!(
+                "frame starts with tag 0x{tag:02x}, not a variant tag"
+            )));
+        }
+        let (kind, used) = take_varint(tag, rest)
+            .map_err(|_| Error::Protocol("invalid frame kind varint".into()))?;
+        let mut pos = 1 + used;
+        match kind {
+            0 => Ok(Frame::Message(payload.slice(pos..))),
+            1..=3 => {
+                if payload.get(pos) != Some(&TAG_PAIR) {
+                    return Err(Error::Protocol(format!(
+                        "frame kind {kind} must continue with 0x13 (a pair)"
+                    )));
+                }
+                pos += 1;
+                let id = take_int(&payload, &mut pos, "request id")?;
+                let body = payload.slice(pos..);
+                Ok(match kind {
+                    1 => Frame::Request(id, body),
+                    2 => Frame::Response(id, body),
+                    _ => Frame::Error(
+                        id,
+                        evowire::from_slice::<String>(&body).map_err(|e| {
+                            Error::Protocol(format!("malformed error frame: {e}"))
+                        })?,
+                    ),
+                })
+            }
+            4 => Ok(Frame::Close),
+            5 => Ok(Frame::Ping(take_int(&payload, &mut pos, "ping value")?)),
+            6 => Ok(Frame::Pong(take_int(&payload, &mut pos, "pong value")?)),
+            other => Ok(Frame::Unknown(other)),
+        }
+    }
+}
+
+/// Reads a varint integer item at `*pos`.
+fn take_int(payload: &[u8], pos: &mut usize, what: &str) -> Result<u64> {
+    let bad = || Error::Protocol(format!("malformed {what}"));
+    let &tag = payload.get(*pos).ok_or_else(bad)?;
+    if WireType::from_tag(tag) != WireType::Int {
+        return Err(bad());
+    }
+    let (value, used) = take_varint(tag, &payload[*pos + 1..]).map_err(|_| bad())?;
+    *pos += 1 + used;
+    Ok(value)
+}

@@ -1,0 +1,127 @@
+//! evowire-net: typed message passing between nodes over TCP with tokio, on the evowire
+//! format.
+//!
+//! Nodes exchange serde types. Each connection starts with a handshake in which both
+//! sides check that they speak the same application protocol (name and major version;
+//! minor versions may differ, relying on evowire's schema evolution), then carries, in
+//! both directions at once:
+//!
+//! * **messages** (active, fire-and-forget): [`Sender::send`] / [`Receiver::recv`],
+//!   also as [`futures::Sink`] / [`futures::Stream`] and bridged to
+//!   [`tokio::sync::mpsc`] channels;
+//! * **requests** (passive, request/response): [`Sender::call`] on one side, a
+//!   [`Handler`] on the other (see [`serve`]), with many calls in flight, answers in any
+//!   order and per-call timeouts.
+//!
+//! The wire protocol is written down in `docs/PROTOCOL.md` of the repository.
+//!
+//! # Example
+//!
+//! ```
+//! use serde::{Deserialize, Serialize};
+//! use evowire_net::{connect, Listener, Options, Protocol};
+//!
+//! #[derive(Serialize, Deserialize, Debug, PartialEq)]
+//! struct NodeMessage {
+//!     id: u32,
+//!     content: String,
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), evowire_net::Error> {
+//! let opts = Options::new(Protocol::new("nodes", 1, 0));
+//!
+//! // Node B listens; a connection receives `NodeMessage`s and sends nothing (`()`).
+//! let mut listener = Listener::<NodeMessage, ()>::bind("127.0.0.1:0", opts.clone()).await?;
+//! let addr = listener.local_addr()?;
+//! let node_b = tokio::spawn(async move {
+//!     let mut conn = listener.accept().await?;
+//!     let mut received = Vec::new();
+//!     while let Some(msg) = conn.recv().await? {
+//!         received.push(msg);
+//!     }
+//!     Ok::<_, evowire_net::Error>(received)
+//! });
+//!
+//! // Node A connects, sends and closes: B gets every message, then the end.
+//! let conn = connect::<(), NodeMessage>(addr, &opts).await?;
+//! conn.send(NodeMessage { id: 1, content: "Hello, Node B!".into() }).await?;
+//! conn.send(NodeMessage { id: 2, content: "Bye".into() }).await?;
+//! conn.close().await?;
+//!
+//! let received = node_b.await.unwrap()?;
+//! assert_eq!(received.len(), 2);
+//! assert_eq!(received[0].content, "Hello, Node B!");
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Which item to use
+//!
+//! | to …                                                  | use                                   |
+//! |-------------------------------------------------------|---------------------------------------|
+//! | connect to a node                                     | [`connect`]                           |
+//! | accept connections                                    | [`Listener::bind`], [`Listener::accept`] |
+//! | answer requests on every connection                   | [`serve`] or [`Listener::with_handler`] |
+//! | send / receive from different tasks                   | [`Connection::split`], clone the [`Sender`] |
+//! | plug into channels                                    | [`Sender::into_mpsc`], [`Receiver::into_mpsc`] |
+//! | keep a client connected                               | [`Reconnecting`]                      |
+//! | run over TLS, Unix sockets or anything async          | [`Connection::client`], [`Connection::server`] |
+//! | only frame typed messages over your own transport     | [`MessageCodec`] with tokio-util's `Framed` |
+//!
+//! # Types and versions
+//!
+//! A connection is `Connection<In, Out>`: it sends `Out` (messages and requests) and
+//! receives `In` (messages and answers to its calls); a [`Handler`] answers `In` requests
+//! with `Out`. The two peers use mirrored types, typically one enum per direction. To let
+//! a newer peer talk to an older one, keep to evowire's evolution rules: add struct
+//! fields at the back with `#[serde(default)]`, add enum variants at the back and give
+//! older readers a `#[serde(other)]` unit variant to land on; bump the minor version for
+//! such changes and the major version for anything else.
+//!
+//! # Limits and backpressure
+//!
+//! Everything is bounded (see [`Options`]): `send` waits while the encoded bytes queued
+//! for the writer exceed the send buffer; the reader stops reading while `recv` lags
+//! behind by more than the receive capacity or too many request handlers run. A slow
+//! receiver thus slows its sender down through TCP instead of growing memory. Frames above
+//! a side's maximum frame length are never sent to it (the `send` fails) and end a
+//! connection if received. Garbage, a silent peer during the handshake, or a peer that
+//! disappears mid-frame end only that connection, with an [`Error`] that says so.
+//!
+//! # Closing
+//!
+//! [`Connection::close`] (or dropping every sending handle) flushes everything already
+//! accepted by `send`, sends a close frame and waits for the peer's; the peer's receiver
+//! yields every message, then `None`, and the peer answers with its own close frame once
+//! its running request handlers are done. Calls still waiting when the connection ends
+//! fail with [`Error::Closed`] at once. With [`Options::with_keepalive`], a peer that
+//! stays silent is detected and the connection ends with [`Error::Timeout`].
+//!
+//! # Observability
+//!
+//! Every connection runs in a `tracing` span `evowire_net::connection` (peer address and
+//! protocol); connecting, handshakes (debug on success, warn on failure), closing (debug)
+//! and connection errors (warn) are events.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![doc(test(attr(deny(warnings))))]
+
+mod codec;
+mod conn;
+mod core;
+mod error;
+mod frame;
+mod handshake;
+mod listener;
+mod options;
+mod reconnect;
+
+pub use codec::{Builder, MessageCodec, DEFAULT_MAX_FRAME_LENGTH};
+pub use conn::{Connection, Handler, Receiver, Sender};
+pub use error::{Error, Result};
+pub use handshake::{MAGIC, PROTOCOL_VERSION};
+pub use listener::{connect, serve, Listener};
+pub use options::{Options, Protocol};
+pub use reconnect::{Backoff, Reconnecting};
