@@ -21,12 +21,14 @@ use crate::frame::{self, take_frame, MAX_PREFIX_LEN};
 /// [`Connection`](crate::Connection) announce their limit in the handshake.
 pub const DEFAULT_MAX_FRAME_LENGTH: usize = 16 * 1024 * 1024;
 
-/// A [`Decoder`] of `In` and [`Encoder`] of `Out` (and `&Out`) values, each in one frame:
+/// A [`Decoder`] of `In` and [`Encoder`] of `Out` values, each in one frame:
 /// a 4-byte big-endian payload length, then the payload, which is exactly the evowire
 /// encoding of the value (`docs/PROTOCOL.md` §2).
 ///
 /// This is the plain framing, without the handshake and the envelope a
 /// [`Connection`](crate::Connection) adds: use it with [`Framed`] over any transport.
+///
+/// (To encode borrowed values, use a reference type as `Out`: `MessageCodec<In, &Msg>`.)
 ///
 /// * **Encoding** writes the value straight into the outgoing [`BytesMut`] behind a
 ///   reserved length prefix that is patched afterwards; no intermediate buffer. A value
@@ -163,14 +165,6 @@ impl<In, Out: Serialize> Encoder<Out> for MessageCodec<In, Out> {
 
     fn encode(&mut self, item: Out, dst: &mut BytesMut) -> Result<()> {
         frame::encode_frame(dst, self.max_frame_length, &[], &item)
-    }
-}
-
-impl<In, Out: Serialize> Encoder<&Out> for MessageCodec<In, Out> {
-    type Error = Error;
-
-    fn encode(&mut self, item: &Out, dst: &mut BytesMut) -> Result<()> {
-        frame::encode_frame(dst, self.max_frame_length, &[], item)
     }
 }
 

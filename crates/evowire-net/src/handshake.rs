@@ -109,7 +109,7 @@ async fn read_preamble<T: AsyncRead + Unpin>(io: &mut T, buf: &mut BytesMut) -> 
         if buf[..n] != MAGIC[..n] {
             return Err(handshake_error(format!(
                 "the peer does not speak evowire-net: it sent {} where {} (\"EVOW\") was expected",
-                hex(&buf[..buf.len().min(8)]),
+                hex(&buf[..n]),
                 hex(&MAGIC)
             )));
         }

@@ -83,3 +83,18 @@ pub fn message_payload<T: Serialize>(body: &T) -> Vec<u8> {
 pub async fn read_frame_from(stream: &mut TcpStream) -> Vec<u8> {
     read_frame(stream).await.unwrap()
 }
+
+/// Performs the server side of the handshake by hand on an accepted raw stream, welcoming
+/// whatever the client offers.
+pub async fn raw_server_handshake(stream: &mut TcpStream) -> RawHello {
+    let mut pre = [0u8; 8];
+    stream.read_exact(&mut pre).await.unwrap();
+    assert_eq!(&pre[..5], b"EVOW\x01");
+    let hello: RawHello = evowire::from_slice(&read_frame_from(stream).await).unwrap();
+    let mut out = preamble(1);
+    out.extend(frame(
+        &evowire::to_vec(&RawReply::Welcome(hello.clone())).unwrap(),
+    ));
+    stream.write_all(&out).await.unwrap();
+    hello
+}
