@@ -412,6 +412,11 @@ impl<Out> Sender<Out> {
         self.core().is_closed()
     }
 
+    /// Waits until the connection has ended in both directions.
+    pub async fn closed(&self) {
+        self.core().wait_phase(Phase::Done).await;
+    }
+
     /// The application protocol the peer announced.
     pub fn peer_protocol(&self) -> &Protocol {
         &self.core().peer
