@@ -138,7 +138,7 @@ impl<'de, R: Read<'de>> Deserializer<R> {
 
     // ---- primitives ---------------------------------------------------------------------
 
-    #[inline]
+    #[inline(always)]
     fn tag(&mut self) -> Result<(u8, u64)> {
         let start = self.read.offset();
         match self.read.next_byte() {
@@ -147,14 +147,14 @@ impl<'de, R: Read<'de>> Deserializer<R> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn varint(&mut self, tag: u8, start: u64) -> Result<u64> {
         self.read
             .take_varint(tag)
             .map_err(|e: Error| e.or_offset(start))
     }
 
-    #[inline]
+    #[inline(always)]
     fn array<const N: usize>(&mut self, start: u64) -> Result<[u8; N]> {
         self.read
             .take_array::<N>()
@@ -164,7 +164,7 @@ impl<'de, R: Read<'de>> Deserializer<R> {
     /// Reads a length prefix (item count or byte count) and checks it against the limit.
     /// Nothing is allocated from it: a slice refuses a byte count beyond its end, and a
     /// sequence's items are read (each at least one byte) before any memory is committed.
-    #[inline]
+    #[inline(always)]
     fn length(&mut self, tag: u8, start: u64) -> Result<usize> {
         let len = self.varint(tag, start)?;
         match usize::try_from(len) {
@@ -201,7 +201,7 @@ impl<'de, R: Read<'de>> Deserializer<R> {
     }
 
     /// Reads an integer of any integer wire type as raw unsigned bits, for unsigned targets.
-    #[inline]
+    #[inline(always)]
     fn unsigned(&mut self, target: &'static str) -> Result<(u64, u64)> {
         let (tag, start) = self.tag()?;
         let v = match tag & 7 {
@@ -214,7 +214,7 @@ impl<'de, R: Read<'de>> Deserializer<R> {
     }
 
     /// Reads an integer for signed targets: zig-zag varints, two's complement fixed.
-    #[inline]
+    #[inline(always)]
     fn signed(&mut self, target: &'static str) -> Result<(i64, u64)> {
         let (tag, start) = self.tag()?;
         let v = match tag & 7 {
@@ -255,7 +255,7 @@ impl<'de, R: Read<'de>> Deserializer<R> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn float(&mut self, target: &'static str) -> Result<(f64, Option<f32>)> {
         let (tag, start) = self.tag()?;
         match tag {
@@ -269,7 +269,7 @@ impl<'de, R: Read<'de>> Deserializer<R> {
     }
 
     /// Reads the header of an item of wire type `expected` and returns its varint.
-    #[inline]
+    #[inline(always)]
     fn header(
         &mut self,
         expected: WireType,
@@ -283,7 +283,7 @@ impl<'de, R: Read<'de>> Deserializer<R> {
         Ok((self.length(tag, start)?, start))
     }
 
-    #[inline]
+    #[inline(always)]
     fn bytes_item(&mut self, target: &'static str) -> Result<(Reference<'de, '_>, u64)> {
         let (len, start) = self.header(WireType::Bytes, BYTES, target)?;
         let bytes = self
@@ -326,13 +326,20 @@ impl<'de, R: Read<'de>> Deserializer<R> {
     // ---- skipping -------------------------------------------------------------------------
 
     /// Skips one item of any type, checking it is well-formed (SPEC §8).
+    #[inline]
     fn skip_item(&mut self) -> Result<()> {
         let (tag, start) = self.tag()?;
+        if tag & 0x87 == 0 {
+            // A one-byte integer: unit bodies and `None` contents.
+            return Ok(());
+        }
         self.skip_after_tag(tag, start)
     }
 
     fn skip_after_tag(&mut self, tag: u8, start: u64) -> Result<()> {
         match WireType::from_tag(tag) {
+            // Unit bodies and `None` contents: a one-byte integer.
+            WireType::Int if tag & 0x80 == 0 => Ok(()),
             WireType::Int => self
                 .read
                 .take_varint128(tag)
@@ -378,14 +385,14 @@ impl<'de, R: Read<'de>> Deserializer<R> {
 
     /// How many more items the input can still hold for a sequence whose own unstarted
     /// items (`own`) are counted in `pending`; `None` for a stream.
-    #[inline]
+    #[inline(always)]
     fn input_bound(&self, own: usize) -> Option<usize> {
         let others = self.pending.saturating_sub(own);
         Some(self.read.remaining_hint()?.saturating_sub(others))
     }
 
     /// Consumes an absent-field marker if the next byte is one.
-    #[inline]
+    #[inline(always)]
     fn take_absent_marker(&mut self) -> Result<bool> {
         if self.read.peek_byte()? == Some(TAG_ABSENT) {
             self.read.next_byte()?;
@@ -459,6 +466,7 @@ impl<'de, R: Read<'de>> Deserializer<R> {
         }
     }
 
+    #[inline(always)]
     fn variant_header(&mut self, target: &'static str) -> Result<(u32, u64)> {
         let (tag, start) = self.tag()?;
         if WireType::from_tag(tag) != WireType::Variant {

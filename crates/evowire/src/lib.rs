@@ -169,7 +169,7 @@ pub mod write;
 pub use de::Deserializer;
 pub use error::{Error, ErrorKind, Result};
 pub use options::{DecodeOptions, DEFAULT_MAX_DEPTH};
-pub use ser::{Compound, Serializer};
+pub use ser::{Compound, SeqCompound, Serializer};
 pub use value::Value;
 
 use alloc::vec::Vec;
@@ -189,7 +189,9 @@ use serde::{Deserialize, Serialize};
 /// ```
 pub fn to_vec<T: ?Sized + Serialize>(value: &T) -> Result<Vec<u8>> {
     let mut out = Vec::new();
-    value.serialize(&mut Serializer::new(&mut out))?;
+    let mut sink = write::Buffered::new(&mut out);
+    value.serialize(&mut Serializer::new(&mut sink))?;
+    sink.flush_buffer()?;
     Ok(out)
 }
 

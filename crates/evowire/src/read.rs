@@ -110,7 +110,7 @@ impl<'de> SliceRead<'de> {
         self.rest
     }
 
-    #[inline]
+    #[inline(always)]
     fn split(&mut self, n: usize) -> Result<&'de [u8]> {
         if n > self.rest.len() {
             return Err(short_input(n, self.rest.len()));
@@ -135,7 +135,7 @@ fn short_input(requested: usize, available: usize) -> Error {
 impl private::Sealed for SliceRead<'_> {}
 
 impl<'de> Read<'de> for SliceRead<'de> {
-    #[inline]
+    #[inline(always)]
     fn next_byte(&mut self) -> Result<u8> {
         match self.rest.split_first() {
             Some((&b, tail)) => {
@@ -146,13 +146,16 @@ impl<'de> Read<'de> for SliceRead<'de> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn peek_byte(&mut self) -> Result<Option<u8>> {
         Ok(self.rest.first().copied())
     }
 
-    #[inline]
+    #[inline(always)]
     fn take_varint(&mut self, tag: u8) -> Result<u64> {
+        if tag & 0x80 == 0 {
+            return Ok(u64::from((tag >> 3) & 0x0f));
+        }
         match wire::take_varint(tag, self.rest) {
             Ok((value, used)) => {
                 self.rest = self.rest.get(used..).unwrap_or(&[]);
@@ -162,7 +165,7 @@ impl<'de> Read<'de> for SliceRead<'de> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn take_varint128(&mut self, tag: u8) -> Result<u128> {
         match wire::take_varint128(tag, self.rest) {
             Ok((value, used)) => {
@@ -173,7 +176,7 @@ impl<'de> Read<'de> for SliceRead<'de> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn take_array<const N: usize>(&mut self) -> Result<[u8; N]> {
         match self.rest.split_first_chunk::<N>() {
             Some((head, tail)) => {
@@ -184,7 +187,7 @@ impl<'de> Read<'de> for SliceRead<'de> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn take_bytes<'s>(
         &'s mut self,
         len: usize,
@@ -193,17 +196,17 @@ impl<'de> Read<'de> for SliceRead<'de> {
         self.split(len).map(Reference::Borrowed)
     }
 
-    #[inline]
+    #[inline(always)]
     fn skip_bytes(&mut self, len: usize) -> Result<()> {
         self.split(len).map(drop)
     }
 
-    #[inline]
+    #[inline(always)]
     fn offset(&self) -> u64 {
         (self.len - self.rest.len()) as u64
     }
 
-    #[inline]
+    #[inline(always)]
     fn remaining_hint(&self) -> Option<usize> {
         Some(self.rest.len())
     }

@@ -50,14 +50,25 @@ impl<W: Write> Serializer<W> {
         self.writer
     }
 
-    #[inline]
+    #[inline(always)]
     fn varint(&mut self, wire: WireType, value: u64) -> Result<()> {
         if value < 16 {
             self.writer.write_byte(wire as u8 | ((value as u8) << 3))
         } else {
             self.writer
-                .write_all(wire::encode_varint(wire, value).as_slice())
+                .write_small(|out| wire::encode_varint_into(wire, value, out))
         }
+    }
+
+    #[inline(always)]
+    fn fixed<const N: usize>(&mut self, tag: u8, bits: [u8; N]) -> Result<()> {
+        self.writer.write_small(|out| {
+            out[0] = tag;
+            if let Some(dst) = out.get_mut(1..=N) {
+                dst.copy_from_slice(&bits);
+            }
+            N + 1
+        })
     }
 
     #[inline]
@@ -65,7 +76,9 @@ impl<W: Write> Serializer<W> {
         self.varint(wire, len as u64)
     }
 
-    fn compound(&mut self, len: Option<usize>, per_entry: usize) -> Result<Compound<'_, W>> {
+    /// Starts a sequence or map: counted when its length is known, else buffered.
+    #[inline]
+    fn seq(&mut self, len: Option<usize>, per_entry: usize) -> Result<SeqCompound<'_, W>> {
         match len {
             Some(len) => {
                 let items = len.checked_mul(per_entry).ok_or_else(|| {
@@ -75,35 +88,37 @@ impl<W: Write> Serializer<W> {
                         "map length overflows usize",
                     )
                 })?;
-                self.header(WireType::Sequence, items)?;
-                Ok(Compound {
-                    ser: self,
-                    mode: Mode::Counted {
-                        declared: items,
-                        written: 0,
-                        pending_absent: 0,
-                    },
-                })
+                Ok(SeqCompound::Counted(self.counted(items)?))
             }
-            None => Ok(Compound {
+            None => Ok(SeqCompound::Buffered {
                 ser: self,
-                mode: Mode::Buffered {
-                    buffer: Vec::new(),
-                    written: 0,
-                },
+                buffer: Vec::new(),
+                written: 0,
             }),
         }
+    }
+
+    /// Starts a struct, tuple or variant body: the length is always known.
+    #[inline]
+    fn counted(&mut self, len: usize) -> Result<Compound<'_, W>> {
+        self.header(WireType::Sequence, len)?;
+        Ok(Compound {
+            ser: self,
+            declared: len,
+            written: 0,
+            pending_absent: 0,
+        })
     }
 }
 
 impl<'a, W: Write> ser::Serializer for &'a mut Serializer<W> {
     type Ok = ();
     type Error = Error;
-    type SerializeSeq = Compound<'a, W>;
+    type SerializeSeq = SeqCompound<'a, W>;
     type SerializeTuple = Compound<'a, W>;
     type SerializeTupleStruct = Compound<'a, W>;
     type SerializeTupleVariant = Compound<'a, W>;
-    type SerializeMap = Compound<'a, W>;
+    type SerializeMap = SeqCompound<'a, W>;
     type SerializeStruct = Compound<'a, W>;
     type SerializeStructVariant = Compound<'a, W>;
 
@@ -165,16 +180,12 @@ impl<'a, W: Write> ser::Serializer for &'a mut Serializer<W> {
 
     #[inline]
     fn serialize_f32(self, v: f32) -> Result<()> {
-        let mut b = [TAG_FIXED32; 5];
-        b[1..].copy_from_slice(&v.to_le_bytes());
-        self.writer.write_all(&b)
+        self.fixed(TAG_FIXED32, v.to_le_bytes())
     }
 
     #[inline]
     fn serialize_f64(self, v: f64) -> Result<()> {
-        let mut b = [TAG_FIXED64; 9];
-        b[1..].copy_from_slice(&v.to_le_bytes());
-        self.writer.write_all(&b)
+        self.fixed(TAG_FIXED64, v.to_le_bytes())
     }
 
     #[inline]
@@ -252,12 +263,12 @@ impl<'a, W: Write> ser::Serializer for &'a mut Serializer<W> {
 
     #[inline]
     fn serialize_seq(self, len: Option<usize>) -> Result<Self::SerializeSeq> {
-        self.compound(len, 1)
+        self.seq(len, 1)
     }
 
     #[inline]
     fn serialize_tuple(self, len: usize) -> Result<Self::SerializeTuple> {
-        self.compound(Some(len), 1)
+        self.counted(len)
     }
 
     #[inline]
@@ -266,7 +277,7 @@ impl<'a, W: Write> ser::Serializer for &'a mut Serializer<W> {
         _name: &'static str,
         len: usize,
     ) -> Result<Self::SerializeTupleStruct> {
-        self.compound(Some(len), 1)
+        self.counted(len)
     }
 
     #[inline]
@@ -278,17 +289,17 @@ impl<'a, W: Write> ser::Serializer for &'a mut Serializer<W> {
         len: usize,
     ) -> Result<Self::SerializeTupleVariant> {
         self.varint(WireType::Variant, u64::from(variant_index))?;
-        self.compound(Some(len), 1)
+        self.counted(len)
     }
 
     #[inline]
     fn serialize_map(self, len: Option<usize>) -> Result<Self::SerializeMap> {
-        self.compound(len, 2)
+        self.seq(len, 2)
     }
 
     #[inline]
     fn serialize_struct(self, _name: &'static str, len: usize) -> Result<Self::SerializeStruct> {
-        self.compound(Some(len), 1)
+        self.counted(len)
     }
 
     #[inline]
@@ -300,7 +311,7 @@ impl<'a, W: Write> ser::Serializer for &'a mut Serializer<W> {
         len: usize,
     ) -> Result<Self::SerializeStructVariant> {
         self.varint(WireType::Variant, u64::from(variant_index))?;
-        self.compound(Some(len), 1)
+        self.counted(len)
     }
 
     #[cfg(not(feature = "std"))]
@@ -313,50 +324,74 @@ impl<'a, W: Write> ser::Serializer for &'a mut Serializer<W> {
     }
 }
 
-/// The state of a sequence, tuple, struct, map or variant body being written.
+/// A struct, tuple or variant body being written: its length is declared up front.
 ///
-/// With a known length the header is written first and items stream straight to the sink;
-/// the number of items is checked at the end so a `Serialize` impl that declares a wrong
-/// length fails instead of producing a corrupt stream. With an unknown length
-/// (`collect_seq` over a filtering iterator, `#[serde(flatten)]`), the items go into a
-/// buffer that is written after its header once the count is known: the bytes are the
-/// same as if the length had been known.
+/// The number of items is checked at the end, so a `Serialize` impl that declares a wrong
+/// length fails instead of producing a corrupt stream. A skipped struct field becomes an
+/// absent-field marker only if a present field follows it (SPEC §9): trailing skipped
+/// fields cost nothing.
 pub struct Compound<'a, W> {
     ser: &'a mut Serializer<W>,
-    mode: Mode,
-}
-
-enum Mode {
-    Counted {
-        declared: usize,
-        written: usize,
-        /// Skipped struct fields whose absent markers are written only if a present field
-        /// follows them (SPEC §9): trailing skipped fields cost nothing.
-        pending_absent: usize,
-    },
-    Buffered {
-        buffer: Vec<u8>,
-        written: usize,
-    },
+    declared: usize,
+    written: usize,
+    pending_absent: usize,
 }
 
 impl<W: Write> Compound<'_, W> {
     #[inline]
     fn item<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
-        match &mut self.mode {
-            Mode::Counted {
-                written,
-                pending_absent,
-                ..
+        if self.pending_absent > 0 {
+            self.write_markers()?;
+        }
+        self.written += 1;
+        value.serialize(&mut *self.ser)
+    }
+
+    #[cold]
+    fn write_markers(&mut self) -> Result<()> {
+        while self.pending_absent > 0 {
+            self.ser.writer.write_byte(TAG_ABSENT)?;
+            self.pending_absent -= 1;
+        }
+        Ok(())
+    }
+
+    #[inline]
+    fn finish(self) -> Result<()> {
+        if self.declared == self.written {
+            Ok(())
+        } else {
+            Err(length_mismatch(self.declared, self.written))
+        }
+    }
+}
+
+/// A sequence or map being written. With a known length it streams like [`Compound`];
+/// with an unknown one (`collect_seq` over a filtering iterator, `#[serde(flatten)]`) the
+/// items go into a buffer that is written after its header once the count is known: the
+/// bytes are the same as if the length had been known.
+pub enum SeqCompound<'a, W> {
+    /// The length was declared.
+    Counted(Compound<'a, W>),
+    /// The length is counted while the items are buffered.
+    Buffered {
+        /// The serializer the finished sequence goes to.
+        ser: &'a mut Serializer<W>,
+        /// The encoded items so far.
+        buffer: Vec<u8>,
+        /// How many items the buffer holds.
+        written: usize,
+    },
+}
+
+impl<W: Write> SeqCompound<'_, W> {
+    #[inline]
+    fn item<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
+        match self {
+            SeqCompound::Counted(c) => c.item(value),
+            SeqCompound::Buffered {
+                buffer, written, ..
             } => {
-                while *pending_absent > 0 {
-                    self.ser.writer.write_byte(TAG_ABSENT)?;
-                    *pending_absent -= 1;
-                }
-                *written += 1;
-                value.serialize(&mut *self.ser)
-            }
-            Mode::Buffered { buffer, written } => {
                 *written += 1;
                 value.serialize(&mut Serializer::new(buffer))
             }
@@ -364,32 +399,16 @@ impl<W: Write> Compound<'_, W> {
     }
 
     #[inline]
-    fn skip(&mut self) -> Result<()> {
-        match &mut self.mode {
-            Mode::Counted { pending_absent, .. } => {
-                *pending_absent += 1;
-                Ok(())
-            }
-            // Only struct fields can be skipped, and structs always have a length.
-            Mode::Buffered { .. } => Ok(()),
-        }
-    }
-
-    #[inline]
     fn finish(self) -> Result<()> {
-        match self.mode {
-            Mode::Counted {
-                declared, written, ..
+        match self {
+            SeqCompound::Counted(c) => c.finish(),
+            SeqCompound::Buffered {
+                ser,
+                buffer,
+                written,
             } => {
-                if declared == written {
-                    Ok(())
-                } else {
-                    Err(length_mismatch(declared, written))
-                }
-            }
-            Mode::Buffered { buffer, written } => {
-                self.ser.header(WireType::Sequence, written)?;
-                self.ser.writer.write_all(&buffer)
+                ser.header(WireType::Sequence, written)?;
+                ser.writer.write_all(&buffer)
             }
         }
     }
@@ -404,7 +423,7 @@ fn length_mismatch(declared: usize, written: usize) -> Error {
     )
 }
 
-impl<W: Write> ser::SerializeSeq for Compound<'_, W> {
+impl<W: Write> ser::SerializeSeq for SeqCompound<'_, W> {
     type Ok = ();
     type Error = Error;
 
@@ -464,7 +483,7 @@ impl<W: Write> ser::SerializeTupleVariant for Compound<'_, W> {
     }
 }
 
-impl<W: Write> ser::SerializeMap for Compound<'_, W> {
+impl<W: Write> ser::SerializeMap for SeqCompound<'_, W> {
     type Ok = ();
     type Error = Error;
 
@@ -499,7 +518,8 @@ impl<W: Write> ser::SerializeStruct for Compound<'_, W> {
 
     #[inline]
     fn skip_field(&mut self, _key: &'static str) -> Result<()> {
-        self.skip()
+        self.pending_absent += 1;
+        Ok(())
     }
 
     #[inline]
@@ -523,7 +543,8 @@ impl<W: Write> ser::SerializeStructVariant for Compound<'_, W> {
 
     #[inline]
     fn skip_field(&mut self, _key: &'static str) -> Result<()> {
-        self.skip()
+        self.pending_absent += 1;
+        Ok(())
     }
 
     #[inline]
@@ -538,16 +559,12 @@ struct FixedSerializer<'a, W>(&'a mut Serializer<W>);
 impl<W: Write> FixedSerializer<'_, W> {
     #[inline]
     fn fixed32(self, bits: [u8; 4]) -> Result<()> {
-        let mut b = [TAG_FIXED32; 5];
-        b[1..].copy_from_slice(&bits);
-        self.0.writer.write_all(&b)
+        self.0.fixed(TAG_FIXED32, bits)
     }
 
     #[inline]
     fn fixed64(self, bits: [u8; 8]) -> Result<()> {
-        let mut b = [TAG_FIXED64; 9];
-        b[1..].copy_from_slice(&bits);
-        self.0.writer.write_all(&b)
+        self.0.fixed(TAG_FIXED64, bits)
     }
 }
 

@@ -8,10 +8,14 @@
 use alloc::vec::Vec;
 
 use crate::error::Result;
+use crate::wire::MAX_VARINT_LEN;
 
 mod private {
     pub trait Sealed {}
 }
+
+/// The most bytes a single [`Write::write_small`] call may produce: a 128-bit varint.
+pub const SMALL: usize = MAX_VARINT_LEN;
 
 /// Where the serializer puts bytes. Sealed: implemented by this crate's sinks only.
 pub trait Write: private::Sealed {
@@ -22,6 +26,16 @@ pub trait Write: private::Sealed {
     #[inline]
     fn write_byte(&mut self, byte: u8) -> Result<()> {
         self.write_all(&[byte])
+    }
+
+    /// Lets `encode` write up to [`SMALL`] bytes in place and appends the first `n` of
+    /// them, where `n` is what `encode` returns. Buffered sinks hand out their own buffer,
+    /// so a varint is encoded where it will stay.
+    #[inline]
+    fn write_small(&mut self, encode: impl FnOnce(&mut [u8; SMALL]) -> usize) -> Result<()> {
+        let mut scratch = [0u8; SMALL];
+        let n = encode(&mut scratch).min(SMALL);
+        self.write_all(&scratch[..n])
     }
 }
 
@@ -52,6 +66,11 @@ impl<W: Write + ?Sized> Write for &mut W {
     #[inline]
     fn write_byte(&mut self, byte: u8) -> Result<()> {
         (**self).write_byte(byte)
+    }
+
+    #[inline]
+    fn write_small(&mut self, encode: impl FnOnce(&mut [u8; SMALL]) -> usize) -> Result<()> {
+        (**self).write_small(encode)
     }
 }
 
@@ -110,6 +129,125 @@ impl Write for SizeCounter {
         self.count += 1;
         Ok(())
     }
+
+    #[inline]
+    fn write_small(&mut self, encode: impl FnOnce(&mut [u8; SMALL]) -> usize) -> Result<()> {
+        self.count += encode(&mut [0u8; SMALL]).min(SMALL);
+        Ok(())
+    }
+}
+
+/// Where a [`Buffered`] sink sends full chunks.
+pub(crate) trait Target {
+    fn put(&mut self, bytes: &[u8]) -> Result<()>;
+}
+
+impl Target for &mut Vec<u8> {
+    #[inline]
+    fn put(&mut self, bytes: &[u8]) -> Result<()> {
+        self.extend_from_slice(bytes);
+        Ok(())
+    }
+}
+
+const CHUNK: usize = 256;
+
+/// A sink that gathers output in a 256-byte stack buffer and hands it to its target in
+/// chunks: every small write is a store into the buffer, never a call into the target.
+/// `to_vec` and `to_writer` encode through it.
+pub(crate) struct Buffered<T> {
+    target: T,
+    buffer: [u8; CHUNK],
+    len: usize,
+}
+
+impl<T: Target> Buffered<T> {
+    pub(crate) fn new(target: T) -> Self {
+        Buffered {
+            target,
+            buffer: [0; CHUNK],
+            len: 0,
+        }
+    }
+
+    /// Hands the buffered bytes to the target.
+    pub(crate) fn flush_buffer(&mut self) -> Result<()> {
+        let len = core::mem::take(&mut self.len);
+        match self.buffer.get(..len) {
+            Some(filled) if len > 0 => self.target.put(filled),
+            _ => Ok(()),
+        }
+    }
+
+    pub(crate) fn into_target(mut self) -> Result<T> {
+        self.flush_buffer()?;
+        Ok(self.target)
+    }
+
+    #[cold]
+    fn write_all_slow(&mut self, bytes: &[u8]) -> Result<()> {
+        self.flush_buffer()?;
+        match self.buffer.get_mut(..bytes.len()) {
+            Some(dst) => {
+                dst.copy_from_slice(bytes);
+                self.len = bytes.len();
+                Ok(())
+            }
+            None => self.target.put(bytes),
+        }
+    }
+
+    #[cold]
+    fn write_small_slow(&mut self, encode: impl FnOnce(&mut [u8; SMALL]) -> usize) -> Result<()> {
+        self.flush_buffer()?;
+        let mut scratch = [0u8; SMALL];
+        let n = encode(&mut scratch).min(SMALL);
+        self.write_all(&scratch[..n])
+    }
+}
+
+impl<T> private::Sealed for Buffered<T> {}
+
+impl<T: Target> Write for Buffered<T> {
+    #[inline(always)]
+    fn write_all(&mut self, bytes: &[u8]) -> Result<()> {
+        let end = self.len + bytes.len();
+        match self.buffer.get_mut(self.len..end) {
+            Some(dst) => {
+                dst.copy_from_slice(bytes);
+                self.len = end;
+                Ok(())
+            }
+            None => self.write_all_slow(bytes),
+        }
+    }
+
+    #[inline(always)]
+    fn write_byte(&mut self, byte: u8) -> Result<()> {
+        match self.buffer.get_mut(self.len) {
+            Some(slot) => {
+                *slot = byte;
+                self.len += 1;
+                Ok(())
+            }
+            None => self.write_all_slow(&[byte]),
+        }
+    }
+
+    #[inline(always)]
+    fn write_small(&mut self, encode: impl FnOnce(&mut [u8; SMALL]) -> usize) -> Result<()> {
+        let window = self
+            .buffer
+            .get_mut(self.len..)
+            .and_then(|rest| rest.first_chunk_mut::<SMALL>());
+        match window {
+            Some(window) => {
+                self.len += encode(window).min(SMALL);
+                Ok(())
+            }
+            None => self.write_small_slow(encode),
+        }
+    }
 }
 
 #[cfg(feature = "std")]
@@ -117,10 +255,8 @@ pub use io_write::IoWrite;
 
 #[cfg(feature = "std")]
 mod io_write {
-    use super::{private, Write};
+    use super::{private, Buffered, Target, Write, SMALL};
     use crate::error::{Error, Result};
-
-    const BUFFER_LEN: usize = 256;
 
     /// Adapts a [`std::io::Write`] as a sink. Small writes are gathered in a 256-byte stack
     /// buffer so the writer sees a few large `write_all` calls instead of one per value.
@@ -139,20 +275,29 @@ mod io_write {
     /// assert_eq!(out.into_inner(), [0x38]);
     /// ```
     pub struct IoWrite<W: std::io::Write> {
+        inner: Buffered<IoTarget<W>>,
+    }
+
+    struct IoTarget<W> {
         writer: W,
-        buffer: [u8; BUFFER_LEN],
-        len: usize,
         written: u64,
+    }
+
+    impl<W: std::io::Write> Target for IoTarget<W> {
+        fn put(&mut self, bytes: &[u8]) -> Result<()> {
+            self.writer
+                .write_all(bytes)
+                .map_err(|e| Error::io(e, Some(self.written)))?;
+            self.written += bytes.len() as u64;
+            Ok(())
+        }
     }
 
     impl<W: std::io::Write> IoWrite<W> {
         /// Wraps `writer`.
         pub fn new(writer: W) -> Self {
             IoWrite {
-                writer,
-                buffer: [0; BUFFER_LEN],
-                len: 0,
-                written: 0,
+                inner: Buffered::new(IoTarget { writer, written: 0 }),
             }
         }
 
@@ -162,15 +307,7 @@ mod io_write {
         ///
         /// The writer's error, as [`ErrorKind::Io`](crate::ErrorKind::Io).
         pub fn flush_buffer(&mut self) -> Result<()> {
-            if self.len > 0 {
-                let len = self.len;
-                self.len = 0;
-                self.writer
-                    .write_all(&self.buffer[..len])
-                    .map_err(|e| Error::io(e, Some(self.written)))?;
-                self.written += len as u64;
-            }
-            Ok(())
+            self.inner.flush_buffer()
         }
 
         /// Flushes the buffer and returns the writer.
@@ -178,33 +315,27 @@ mod io_write {
         /// # Errors
         ///
         /// As [`IoWrite::flush_buffer`].
-        pub fn into_inner(mut self) -> Result<W> {
-            self.flush_buffer()?;
-            Ok(self.writer)
+        pub fn into_inner(self) -> Result<W> {
+            Ok(self.inner.into_target()?.writer)
         }
     }
 
     impl<W: std::io::Write> private::Sealed for IoWrite<W> {}
 
     impl<W: std::io::Write> Write for IoWrite<W> {
-        #[inline]
+        #[inline(always)]
         fn write_all(&mut self, bytes: &[u8]) -> Result<()> {
-            if bytes.len() <= BUFFER_LEN - self.len {
-                self.buffer[self.len..self.len + bytes.len()].copy_from_slice(bytes);
-                self.len += bytes.len();
-                return Ok(());
-            }
-            self.flush_buffer()?;
-            if bytes.len() <= BUFFER_LEN {
-                self.buffer[..bytes.len()].copy_from_slice(bytes);
-                self.len = bytes.len();
-                return Ok(());
-            }
-            self.writer
-                .write_all(bytes)
-                .map_err(|e| Error::io(e, Some(self.written)))?;
-            self.written += bytes.len() as u64;
-            Ok(())
+            self.inner.write_all(bytes)
+        }
+
+        #[inline(always)]
+        fn write_byte(&mut self, byte: u8) -> Result<()> {
+            self.inner.write_byte(byte)
+        }
+
+        #[inline(always)]
+        fn write_small(&mut self, encode: impl FnOnce(&mut [u8; SMALL]) -> usize) -> Result<()> {
+            self.inner.write_small(encode)
         }
     }
 }
