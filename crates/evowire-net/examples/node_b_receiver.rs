@@ -15,11 +15,8 @@ use evowire_net::Listener;
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let addr = std::env::args().nth(1);
-    let listener = Listener::bind(
-        addr.as_deref().unwrap_or("127.0.0.1:0"),
-        nodes::options(),
-    )
-    .await?;
+    let listener =
+        Listener::bind(addr.as_deref().unwrap_or("127.0.0.1:0"), nodes::options()).await?;
     let local = listener.local_addr()?;
     println!("[node B] listening on {local}");
     let node_a = if addr.is_none() {

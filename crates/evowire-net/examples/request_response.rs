@@ -16,9 +16,16 @@ use evowire_net::{connect, serve, Error, Listener, Options, Protocol};
 
 #[derive(Serialize, Deserialize, Debug, Clone)]
 enum Request {
-    Put { key: String, value: String },
-    Get { key: String },
-    Slow { millis: u64 },
+    Put {
+        key: String,
+        value: String,
+    },
+    Get {
+        key: String,
+    },
+    Slow {
+        millis: u64,
+    },
     #[serde(other)]
     Unknown,
 }
@@ -50,7 +57,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     store.lock().unwrap().insert(key, value);
                     Ok(Response::Done)
                 }
-                Request::Get { key } => Ok(Response::Value(store.lock().unwrap().get(&key).cloned())),
+                Request::Get { key } => {
+                    Ok(Response::Value(store.lock().unwrap().get(&key).cloned()))
+                }
                 Request::Slow { millis } => {
                     tokio::time::sleep(Duration::from_millis(millis)).await;
                     Ok(Response::Done)
@@ -68,7 +77,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         value: "42".into(),
     })
     .await?;
-    let value = conn.call(Request::Get { key: "answer".into() }).await?;
+    let value = conn
+        .call(Request::Get {
+            key: "answer".into(),
+        })
+        .await?;
     println!("get answer -> {value:?}");
 
     // Many calls in flight on one connection; answers come back as they are ready.
@@ -79,7 +92,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         })
     });
     let results = futures::future::join_all(puts).await;
-    println!("100 concurrent puts: {} ok", results.iter().filter(|r| r.is_ok()).count());
+    println!(
+        "100 concurrent puts: {} ok",
+        results.iter().filter(|r| r.is_ok()).count()
+    );
 
     // A handler error is an error value.
     match conn

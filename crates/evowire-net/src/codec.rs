@@ -112,7 +112,6 @@ impl MessageCodec<(), ()> {
     pub fn builder() -> Builder {
         Builder::new()
     }
-
 }
 
 impl<In, Out> Default for MessageCodec<In, Out> {

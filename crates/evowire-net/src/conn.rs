@@ -533,7 +533,12 @@ impl<Out> Sender<Out> {
                 fut.set(make());
                 fut
             }
-            None => &mut self.waiting.insert((wait, ReusableBoxFuture::new(make()))).1,
+            None => {
+                &mut self
+                    .waiting
+                    .insert((wait, ReusableBoxFuture::new(make())))
+                    .1
+            }
         };
         let result = ready!(fut.poll(cx));
         self.waiting = None;

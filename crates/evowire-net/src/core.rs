@@ -160,7 +160,9 @@ impl Core {
         });
         let (rd, wr) = tokio::io::split(io);
         tokio::spawn(writer_task(core.clone(), wr).instrument(span.clone()));
-        tokio::spawn(reader_task(core.clone(), rd, hs.leftover, inbound_tx).instrument(span.clone()));
+        tokio::spawn(
+            reader_task(core.clone(), rd, hs.leftover, inbound_tx).instrument(span.clone()),
+        );
         if let Some((interval, timeout)) = opts.keepalive {
             tokio::spawn(keepalive_task(core.clone(), interval, timeout).instrument(span));
         }
@@ -634,8 +636,9 @@ async fn reader_task<R: AsyncRead + Unpin>(
         Some(Err(e @ (Error::FrameTooLarge { .. } | Error::Protocol(_)))) => {
             core.fail_with_notice(e);
             drop(inbound);
-            let _ = tokio::time::timeout(core.opts.close_timeout, core.wait_phase(Phase::WriteDone))
-                .await;
+            let _ =
+                tokio::time::timeout(core.opts.close_timeout, core.wait_phase(Phase::WriteDone))
+                    .await;
             core.cancel.cancel();
             core.task_done();
             return;
@@ -702,7 +705,8 @@ async fn keepalive_task(core: Arc<Core>, interval: Duration, timeout: Duration) 
             () = core.wait_phase(Phase::Done) => return,
         }
         let now = core.started.elapsed().as_millis() as u64;
-        let silent = Duration::from_millis(now.saturating_sub(core.last_recv.load(Ordering::Relaxed)));
+        let silent =
+            Duration::from_millis(now.saturating_sub(core.last_recv.load(Ordering::Relaxed)));
         if silent >= timeout {
             core.fail(Error::Timeout {
                 operation: "keepalive",

@@ -234,9 +234,8 @@ impl Frame {
                     2 => Frame::Response(id, body),
                     _ => Frame::Error(
                         id,
-                        evowire::from_slice::<String>(&body).map_err(|e| {
-                            Error::Protocol(format!("malformed error frame: {e}"))
-                        })?,
+                        evowire::from_slice::<String>(&body)
+                            .map_err(|e| Error::Protocol(format!("malformed error frame: {e}")))?,
                     ),
                 })
             }

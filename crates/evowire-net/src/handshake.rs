@@ -130,7 +130,9 @@ where
 {
     loop {
         let frame = take_frame(buf, HANDSHAKE_MAX_FRAME).map_err(|e| {
-            handshake_error(format!("the peer's {what} is not a valid handshake frame: {e}"))
+            handshake_error(format!(
+                "the peer's {what} is not a valid handshake frame: {e}"
+            ))
         })?;
         if let Some(frame) = frame {
             return evowire::from_slice(&frame)

@@ -28,7 +28,10 @@ const MAX_CONCURRENT_HANDSHAKES: usize = 128;
 /// # Examples
 ///
 /// See [`Connection`].
-pub async fn connect<In, Out>(addr: impl ToSocketAddrs, opts: &Options) -> Result<Connection<In, Out>>
+pub async fn connect<In, Out>(
+    addr: impl ToSocketAddrs,
+    opts: &Options,
+) -> Result<Connection<In, Out>>
 where
     In: DeserializeOwned,
     Out: Serialize,

@@ -135,7 +135,11 @@ where
                 }
                 Err(e @ (Error::Refused { .. } | Error::Handshake { .. })) => return Err(e),
                 Err(e) => {
-                    if self.backoff.max_attempts.is_some_and(|max| attempt + 1 >= max) {
+                    if self
+                        .backoff
+                        .max_attempts
+                        .is_some_and(|max| attempt + 1 >= max)
+                    {
                         return Err(e);
                     }
                     let delay = self.backoff.delay(attempt);

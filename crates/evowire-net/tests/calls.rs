@@ -40,7 +40,9 @@ async fn server(o: Options) -> std::net::SocketAddr {
 #[tokio::test]
 async fn concurrent_calls_answered_out_of_order() {
     let o = opts("ooo");
-    let listener = Listener::<u64, u64>::bind("127.0.0.1:0", o.clone()).await.unwrap();
+    let listener = Listener::<u64, u64>::bind("127.0.0.1:0", o.clone())
+        .await
+        .unwrap();
     let addr = listener.local_addr().unwrap();
     // The handler for id k answers only after id k+1 did: id 9 first, id 0 last. This
     // needs all ten handlers running at once, and is deterministic (no sleeps).
@@ -120,7 +122,10 @@ async fn handler_error_reaches_caller_as_error_value() {
     let err = within(conn.call(Req::Fail("no such key".into())))
         .await
         .unwrap_err();
-    assert!(matches!(&err, Error::Remote(m) if m == "no such key"), "{err:?}");
+    assert!(
+        matches!(&err, Error::Remote(m) if m == "no such key"),
+        "{err:?}"
+    );
     assert_eq!(err.to_string(), "remote error: no such key");
     // A panicking handler is an error too, and the server survives it.
     let err = within(conn.call(Req::Panic)).await.unwrap_err();
@@ -144,14 +149,20 @@ async fn undecodable_request_and_response_are_errors() {
     );
     // The answer (a u64) is not what the caller expects.
     let conn = connect::<u64, Req>(addr, &o).await.unwrap();
-    let err = conn.sender().call::<String>(Req::Echo(1)).await.unwrap_err();
+    let err = conn
+        .sender()
+        .call::<String>(Req::Echo(1))
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::Decode(_)), "{err:?}");
 }
 
 #[tokio::test]
 async fn requests_to_a_peer_without_handler_get_an_error() {
     let o = opts("nohandler");
-    let mut listener = Listener::<u64, u64>::bind("127.0.0.1:0", o.clone()).await.unwrap();
+    let mut listener = Listener::<u64, u64>::bind("127.0.0.1:0", o.clone())
+        .await
+        .unwrap();
     let addr = listener.local_addr().unwrap();
     let server = tokio::spawn(async move {
         let mut conn = listener.accept().await.unwrap();

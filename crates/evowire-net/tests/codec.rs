@@ -76,7 +76,10 @@ async fn frame_split_across_reads() {
     // end: nothing is yielded until the frame is complete.
     for chunk in [&bytes[..2], &bytes[2..6]] {
         tx.write_all(chunk).await.unwrap();
-        assert!(framed.next().now_or_never().is_none(), "yielded a partial frame");
+        assert!(
+            framed.next().now_or_never().is_none(),
+            "yielded a partial frame"
+        );
     }
     tx.write_all(&bytes[6..]).await.unwrap();
     assert_eq!(framed.next().await.unwrap().unwrap(), order());
@@ -109,19 +112,24 @@ async fn eof_inside_length_prefix() {
     tx.write_all(&[0, 0]).await.unwrap();
     drop(tx);
     let err = framed.next().await.unwrap().unwrap_err();
-    assert!(matches!(err, Error::Truncated { have: 2, need: 4 }), "{err:?}");
+    assert!(
+        matches!(err, Error::Truncated { have: 2, need: 4 }),
+        "{err:?}"
+    );
 }
 
 #[test]
 fn oversized_frame_rejected() {
-    let mut codec: MessageCodec<Vec<u8>, ()> = MessageCodec::builder()
-        .max_frame_length(100)
-        .new_codec();
+    let mut codec: MessageCodec<Vec<u8>, ()> =
+        MessageCodec::builder().max_frame_length(100).new_codec();
     let mut buf = BytesMut::new();
     buf.put_u32(101);
     // The check happens on the prefix alone: no need (and no buffering) for the body.
     let err = codec.decode(&mut buf).unwrap_err();
-    assert!(matches!(err, Error::FrameTooLarge { len: 101, max: 100 }), "{err:?}");
+    assert!(
+        matches!(err, Error::FrameTooLarge { len: 101, max: 100 }),
+        "{err:?}"
+    );
     assert!(buf.capacity() < 1024, "buffered for an oversized frame");
 
     // Exactly the maximum is fine.
@@ -135,15 +143,20 @@ fn oversized_frame_rejected() {
 
 #[test]
 fn oversized_message_not_encoded() {
-    let mut codec: MessageCodec<(), Vec<u8>> = MessageCodec::builder()
-        .max_frame_length(100)
-        .new_codec();
+    let mut codec: MessageCodec<(), Vec<u8>> =
+        MessageCodec::builder().max_frame_length(100).new_codec();
     let mut buf = BytesMut::new();
     codec.encode(vec![1u8; 10], &mut buf).unwrap();
     let before = buf.clone();
     let err = codec.encode(vec![1u8; 500], &mut buf).unwrap_err();
-    assert!(matches!(err, Error::FrameTooLarge { len: 502, max: 100 }), "{err:?}");
-    assert_eq!(buf, before, "a failed encode must leave the buffer untouched");
+    assert!(
+        matches!(err, Error::FrameTooLarge { len: 502, max: 100 }),
+        "{err:?}"
+    );
+    assert_eq!(
+        buf, before,
+        "a failed encode must leave the buffer untouched"
+    );
     // 99 bytes of payload (tag, length, 97 bytes) fit, 101 do not.
     codec.encode(vec![1u8; 97], &mut buf).unwrap();
     assert!(codec.encode(vec![1u8; 99], &mut buf).is_err());

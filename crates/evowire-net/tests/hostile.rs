@@ -84,7 +84,13 @@ async fn oversized_frame_ends_that_connection_only() {
 
     let end = within(ends.recv()).await.unwrap().unwrap_err();
     assert!(
-        matches!(end, Error::FrameTooLarge { len: 1_048_576, max: 1024 }),
+        matches!(
+            end,
+            Error::FrameTooLarge {
+                len: 1_048_576,
+                max: 1024
+            }
+        ),
         "{end:?}"
     );
     // The raw peer is told why before the server hangs up.
@@ -104,12 +110,26 @@ async fn oversized_frame_ends_that_connection_only() {
 async fn oversized_message_is_refused_by_the_sender_and_the_connection_stays_up() {
     let server_opts = opts("hostile").with_max_frame_length(1024);
     let (addr, _ends) = reporting_server(server_opts).await;
-    let conn = connect::<Vec<u8>, Vec<u8>>(addr, &opts("hostile")).await.unwrap();
+    let conn = connect::<Vec<u8>, Vec<u8>>(addr, &opts("hostile"))
+        .await
+        .unwrap();
     let err = conn.send(vec![0u8; 5000]).await.unwrap_err();
     // 1 envelope byte + 3 bytes of evowire header + 5000.
-    assert!(matches!(err, Error::FrameTooLarge { len: 5004, max: 1024 }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::FrameTooLarge {
+                len: 5004,
+                max: 1024
+            }
+        ),
+        "{err:?}"
+    );
     let err = conn.call(vec![0u8; 5000]).await.unwrap_err();
-    assert!(matches!(err, Error::FrameTooLarge { max: 1024, .. }), "{err:?}");
+    assert!(
+        matches!(err, Error::FrameTooLarge { max: 1024, .. }),
+        "{err:?}"
+    );
     assert_eq!(conn.call(vec![9u8; 100]).await.unwrap(), vec![9u8; 100]);
 }
 
@@ -118,7 +138,9 @@ async fn garbage_instead_of_handshake_rejected_and_server_keeps_serving() {
     let o = opts("hostile");
     let (addr, mut ends) = reporting_server(o.clone()).await;
     let mut raw = TcpStream::connect(addr).await.unwrap();
-    raw.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+    raw.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
     let err = within(ends.recv()).await.unwrap().unwrap_err();
     assert!(
         err.to_string().starts_with(
@@ -143,7 +165,9 @@ async fn garbage_after_handshake_is_a_protocol_error() {
     let good = connect::<Vec<u8>, Vec<u8>>(addr, &o).await.unwrap();
     let (mut raw, _) = raw_client(addr, hello(1024)).await;
     // A well-framed payload whose first byte is not a variant tag.
-    raw.write_all(&common::frame(&[0xff, 0xff, 0xff])).await.unwrap();
+    raw.write_all(&common::frame(&[0xff, 0xff, 0xff]))
+        .await
+        .unwrap();
     let end = within(ends.recv()).await.unwrap().unwrap_err();
     assert_eq!(
         end.to_string(),
@@ -172,7 +196,16 @@ async fn peer_killed_mid_frame() {
     raw.write_all(&[0x05; 10]).await.unwrap();
     drop(raw);
     let end = within(ends.recv()).await.unwrap().unwrap_err();
-    assert!(matches!(end, Error::Truncated { have: 14, need: 104 }), "{end:?}");
+    assert!(
+        matches!(
+            end,
+            Error::Truncated {
+                have: 14,
+                need: 104
+            }
+        ),
+        "{end:?}"
+    );
     assert_eq!(
         end.to_string(),
         "connection ended in the middle of a frame: got 14 of 104 bytes"
@@ -223,7 +256,13 @@ async fn silent_client_during_handshake_does_not_block_others() {
     // The silent one is dropped when its handshake times out.
     let err = within(ends.recv()).await.unwrap().unwrap_err();
     assert!(
-        matches!(err, Error::Timeout { operation: "handshake", .. }),
+        matches!(
+            err,
+            Error::Timeout {
+                operation: "handshake",
+                ..
+            }
+        ),
         "{err:?}"
     );
 }
@@ -248,7 +287,13 @@ async fn keepalive_detects_a_silent_peer() {
     let start = Instant::now();
     let err = within(conn.recv()).await.unwrap_err();
     assert!(
-        matches!(err, Error::Timeout { operation: "keepalive", .. }),
+        matches!(
+            err,
+            Error::Timeout {
+                operation: "keepalive",
+                ..
+            }
+        ),
         "{err:?}"
     );
     assert!(start.elapsed() >= Duration::from_millis(250));

@@ -39,7 +39,10 @@ async fn graceful_shutdown_with_messages_in_flight() {
     // Messages are queued in buffers and sockets; close while they are in flight.
     let closing = tokio::spawn(async move {
         conn.close().await.unwrap();
-        assert!(matches!(conn.send((0, String::new())).await, Err(Error::Closed)));
+        assert!(matches!(
+            conn.send((0, String::new())).await,
+            Err(Error::Closed)
+        ));
     });
     go_tx.send(()).unwrap();
     assert_eq!(within(server).await.unwrap(), N);
@@ -49,7 +52,9 @@ async fn graceful_shutdown_with_messages_in_flight() {
 #[tokio::test]
 async fn dropping_the_connection_still_delivers_everything() {
     let o = opts("drop");
-    let mut listener = Listener::<u32, ()>::bind("127.0.0.1:0", o.clone()).await.unwrap();
+    let mut listener = Listener::<u32, ()>::bind("127.0.0.1:0", o.clone())
+        .await
+        .unwrap();
     let addr = listener.local_addr().unwrap();
     let server = tokio::spawn(async move {
         let mut conn = listener.accept().await.unwrap();
@@ -187,13 +192,12 @@ async fn reconnecting_client_reconnects_after_the_server_restarts() {
         }
     }
     let first = tokio::spawn(run(listener));
-    let mut client = Reconnecting::<u32, u32>::new(addr.to_string(), o.clone()).with_backoff(
-        Backoff {
+    let mut client =
+        Reconnecting::<u32, u32>::new(addr.to_string(), o.clone()).with_backoff(Backoff {
             initial: Duration::from_millis(10),
             max: Duration::from_millis(100),
             max_attempts: Some(100),
-        },
-    );
+        });
     assert_eq!(within(client.call(1u32)).await.unwrap(), 10);
     assert_eq!(client.connect_count(), 1);
 
@@ -226,13 +230,12 @@ async fn reconnecting_gives_up_after_max_attempts() {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap()
     };
-    let mut client = Reconnecting::<u32, u32>::new(addr.to_string(), opts("none")).with_backoff(
-        Backoff {
+    let mut client =
+        Reconnecting::<u32, u32>::new(addr.to_string(), opts("none")).with_backoff(Backoff {
             initial: Duration::from_millis(1),
             max: Duration::from_millis(5),
             max_attempts: Some(3),
-        },
-    );
+        });
     let err = within(client.call(1u32)).await.unwrap_err();
     assert!(
         matches!(&err, Error::Io(e) if e.kind() == std::io::ErrorKind::ConnectionRefused),

@@ -11,7 +11,10 @@ use evowire_net::{connect, Listener};
 #[derive(Serialize, Deserialize, Debug, PartialEq, Clone)]
 enum ToServer {
     Hello(String),
-    Data { seq: u64, payload: Vec<u8> },
+    Data {
+        seq: u64,
+        payload: Vec<u8>,
+    },
     #[serde(other)]
     Unknown,
 }
@@ -34,14 +37,18 @@ async fn push_both_directions() {
         let ToServer::Hello(name) = conn.recv().await.unwrap().unwrap() else {
             panic!("expected hello");
         };
-        conn.send(ToClient::Welcome(format!("hi {name}"))).await.unwrap();
+        conn.send(ToClient::Welcome(format!("hi {name}")))
+            .await
+            .unwrap();
         while let Some(msg) = conn.recv().await.unwrap() {
             if let ToServer::Data { seq, .. } = msg {
                 conn.send(&ToClient::Ack(seq)).await.unwrap();
             }
         }
     });
-    let mut conn = within(connect::<ToClient, ToServer>(addr, &o)).await.unwrap();
+    let mut conn = within(connect::<ToClient, ToServer>(addr, &o))
+        .await
+        .unwrap();
     assert_eq!(conn.peer_protocol().name(), "push");
     conn.send(ToServer::Hello("node-a".into())).await.unwrap();
     assert_eq!(
@@ -66,7 +73,9 @@ async fn push_both_directions() {
 async fn ten_thousand_messages_in_order_none_lost() {
     const N: u64 = 10_000;
     let o = opts("bulk");
-    let mut listener = Listener::<u64, ()>::bind("127.0.0.1:0", o.clone()).await.unwrap();
+    let mut listener = Listener::<u64, ()>::bind("127.0.0.1:0", o.clone())
+        .await
+        .unwrap();
     let addr = listener.local_addr().unwrap();
     let server = tokio::spawn(async move {
         let mut conn = listener.accept().await.unwrap();
@@ -192,7 +201,9 @@ async fn mpsc_bridges() {
 #[tokio::test]
 async fn undecodable_message_is_skipped_with_an_error() {
     let o = opts("skip");
-    let mut listener = Listener::<u8, ()>::bind("127.0.0.1:0", o.clone()).await.unwrap();
+    let mut listener = Listener::<u8, ()>::bind("127.0.0.1:0", o.clone())
+        .await
+        .unwrap();
     let addr = listener.local_addr().unwrap();
     let server = tokio::spawn(async move {
         let mut conn = listener.accept().await.unwrap();
@@ -216,7 +227,10 @@ async fn undecodable_message_is_skipped_with_an_error() {
     assert_eq!(items.len(), 3, "{items:?}");
     assert_eq!(items[0], Ok(1));
     assert!(
-        items[1].as_ref().unwrap_err().starts_with("cannot decode message: "),
+        items[1]
+            .as_ref()
+            .unwrap_err()
+            .starts_with("cannot decode message: "),
         "{items:?}"
     );
     assert_eq!(items[2], Ok(2));

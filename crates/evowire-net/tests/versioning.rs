@@ -31,7 +31,9 @@ async fn major_version_mismatch_refused_on_both_sides() {
         "application protocol mismatch: this side speaks kv 2.0, the peer kv 1.3 \
          (names and major versions must be equal)"
     );
-    assert!(err.to_string().starts_with("refused by peer: application protocol mismatch"));
+    assert!(err
+        .to_string()
+        .starts_with("refused by peer: application protocol mismatch"));
 
     let err = within(server).await.unwrap().unwrap_err();
     let Error::Handshake { reason } = &err else {
@@ -60,7 +62,10 @@ async fn different_application_refused() {
         matches!(&err, Error::Refused { reason } if reason.contains("this side speaks kv 1.0, the peer chat 1.0")),
         "{err:?}"
     );
-    assert!(matches!(within(server).await.unwrap(), Err(Error::Handshake { .. })));
+    assert!(matches!(
+        within(server).await.unwrap(),
+        Err(Error::Handshake { .. })
+    ));
 }
 
 #[tokio::test]
@@ -104,7 +109,9 @@ async fn client_detects_a_server_that_is_not_evowire() {
         let mut sink = vec![0u8; 1024];
         let _ = s.read(&mut sink).await;
     });
-    let err = within(connect::<u8, u8>(addr, &opts("kv"))).await.unwrap_err();
+    let err = within(connect::<u8, u8>(addr, &opts("kv")))
+        .await
+        .unwrap_err();
     assert_eq!(
         err.to_string(),
         "handshake failed: the peer does not speak evowire-net: it sent \
@@ -238,11 +245,7 @@ async fn v1_client_talks_to_v2_server_with_extended_types() {
             existed: true
         }
     );
-    let as_v1: v1::Reply = v2_client
-        .sender()
-        .call(v2::Cmd::Delete(7))
-        .await
-        .unwrap();
+    let as_v1: v1::Reply = v2_client.sender().call(v2::Cmd::Delete(7)).await.unwrap();
     assert_eq!(as_v1, v1::Reply::Unknown);
 }
 

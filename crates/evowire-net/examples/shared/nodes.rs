@@ -17,7 +17,9 @@ pub struct NodeMessage {
 /// What Node B answers with.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 pub enum Ack {
-    Received { id: u32 },
+    Received {
+        id: u32,
+    },
     /// Fallback for acknowledgements added by later minor versions.
     #[serde(other)]
     Unknown,
