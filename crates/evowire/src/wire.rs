@@ -144,25 +144,30 @@ pub fn encode_varint_into(wire: WireType, value: u64, out: &mut [u8; MAX_VARINT_
         return 1;
     }
     out[0] = head | 0x80;
-    // `rest` has 1 to 60 significant bits: 1 to 9 groups of 7.
-    let groups = (64 - rest.leading_zeros() as usize).div_ceil(7);
+    if rest < 0x80 {
+        // Two bytes: values below 2048, the most common multi-byte case.
+        out[1] = rest as u8;
+        return 2;
+    }
+    // `rest` has 8 to 60 significant bits: spread its low 56 bits into 7-bit groups.
     let x = rest & 0x00ff_ffff_ffff_ffff;
     let x = (x & 0x0000_0000_0fff_ffff) | ((x & 0x00ff_ffff_f000_0000) << 4);
     let x = (x & 0x0000_3fff_0000_3fff) | ((x & 0x0fff_c000_0fff_c000) << 2);
     let x = (x & 0x007f_007f_007f_007f) | ((x & 0x3f80_3f80_3f80_3f80) << 1);
-    let continuation = if groups > 8 {
-        0x8080_8080_8080_8080
-    } else {
-        0x8080_8080_8080_8080 & ((1u64 << (8 * (groups - 1))) - 1)
-    };
     let (_, tail) = out.split_at_mut(1);
-    if let Some(eight) = tail.first_chunk_mut::<8>() {
-        *eight = (x | continuation).to_le_bytes();
-    }
-    if groups > 8 {
+    let Some(eight) = tail.first_chunk_mut::<8>() else {
+        return 1;
+    };
+    if rest >> 56 == 0 {
+        // Continuation bits on every group below the highest non-empty one.
+        let top = (63 - x.leading_zeros()) & 56;
+        *eight = (x | (0x8080_8080_8080_8080 & ((1u64 << top) - 1))).to_le_bytes();
+        2 + (top >> 3) as usize
+    } else {
+        *eight = (x | 0x8080_8080_8080_8080).to_le_bytes();
         out[9] = (rest >> 56) as u8;
+        10
     }
-    1 + groups
 }
 
 /// Encodes a 128-bit varint (SPEC §3).
