@@ -25,6 +25,7 @@ use crate::core::{Core, Phase, RawHandler};
 use crate::error::{Error, Result};
 use crate::frame::TAG_MESSAGE;
 use crate::handshake;
+use crate::inbound::InboundReceiver;
 use crate::options::{Options, Protocol};
 
 /// The async function that answers requests on a connection, type-erased and cheap to
@@ -32,8 +33,12 @@ use crate::options::{Options, Protocol};
 ///
 /// It receives each request as an `In` and returns `Result<Out, E>`; an `Err` (its
 /// `Display` text) reaches the caller as [`Error::Remote`], and so does a request that
-/// does not decode or a handler that panics. Every request runs in its own task, so
-/// answers may leave in any order.
+/// does not decode or a handler that panics. Requests are handled concurrently and
+/// answers may leave in any order: a handler's future is first polled once on the
+/// connection's reader task (a handler that is ready at once answers right there, which
+/// saves a task spawn); if it has to wait, it continues in a task of its own. Keep the
+/// code before a handler's first `.await` short, or move heavy work into
+/// `spawn_blocking`.
 ///
 /// # Examples
 ///
@@ -572,7 +577,7 @@ impl<Out: Serialize> futures::Sink<Out> for Sender<Out> {
 /// The receiving half of a connection: messages with [`recv`](Self::recv) or as a
 /// [`futures::Stream`] of `Result<In>`.
 pub struct Receiver<In> {
-    rx: mpsc::Receiver<Bytes>,
+    rx: InboundReceiver,
     core: Arc<Core>,
     done: bool,
     _types: PhantomData<fn() -> In>,
@@ -600,7 +605,7 @@ impl<In: DeserializeOwned> Receiver<In> {
         if self.done {
             return Poll::Ready(Ok(None));
         }
-        match ready!(self.rx.poll_recv(cx)) {
+        match ready!(self.rx.poll_next(cx)) {
             Some(body) => Poll::Ready(evowire::from_slice(&body).map(Some).map_err(Error::Decode)),
             None => {
                 self.done = true;

@@ -7,9 +7,10 @@
 //!   cost one system call (write coalescing). `send` waits while the buffer holds more than
 //!   the configured send buffer: backpressure in bytes, with no per-message allocation.
 //! * **Reading.** The reader task splits frames off its read buffer and routes them:
-//!   messages to a bounded channel that `recv` drains (full channel: the reader stops
-//!   reading), responses to the pending call's oneshot, requests to the handler, each in
-//!   its own task (bounded by a semaphore), pings to an automatic pong.
+//!   messages, a batch per read, to the bounded queue that `recv` drains (full queue: the
+//!   reader stops reading), responses to the pending call's oneshot, requests to the
+//!   handler (polled once inline, then in its own task; bounded by a semaphore), pings to
+//!   an automatic pong.
 //! * **Closing.** Closing stops user sends, waits for running handlers, appends a close
 //!   frame after everything already queued, flushes, and shuts the write side down; the
 //!   reader keeps reading until the peer's close frame (or end of stream, or the close
@@ -26,7 +27,7 @@ use std::time::{Duration, Instant};
 use bytes::{Bytes, BytesMut};
 use serde::Serialize;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::sync::{mpsc, oneshot, watch, Notify, Semaphore};
+use tokio::sync::{oneshot, watch, Notify, Semaphore};
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
@@ -36,6 +37,7 @@ use crate::frame::{
     TAG_ERROR, TAG_MESSAGE, TAG_PING, TAG_PONG, TAG_REQUEST, TAG_RESPONSE,
 };
 use crate::handshake::Handshaken;
+use crate::inbound::{Inbound, InboundReceiver};
 use crate::options::{Options, Protocol};
 
 /// A type-erased request handler: decodes the body, runs the user's handler and answers.
@@ -119,7 +121,7 @@ impl Core {
         opts: &Options,
         handler: Option<RawHandler>,
         peer_addr: Option<SocketAddr>,
-    ) -> (Arc<Core>, mpsc::Receiver<Bytes>)
+    ) -> (Arc<Core>, InboundReceiver)
     where
         T: AsyncRead + AsyncWrite + Send + 'static,
     {
@@ -128,7 +130,7 @@ impl Core {
             peer = %peer_addr.map_or_else(|| "-".to_string(), |a| a.to_string()),
             protocol = %hs.peer,
         );
-        let (inbound_tx, inbound_rx) = mpsc::channel(opts.recv_capacity);
+        let (inbound_tx, inbound_rx) = Inbound::new(opts.recv_capacity);
         let core = Arc::new(Core {
             write: Mutex::new(WriteState {
                 buf: BytesMut::with_capacity(8 * 1024),
@@ -177,6 +179,16 @@ impl Core {
         header: &[u8],
         body: &T,
     ) -> Result<()> {
+        // Fast path: room in the buffer, no waiter registration.
+        {
+            let w = lock(&self.write);
+            if w.mode != Mode::Open {
+                return Err(Error::Closed);
+            }
+            if w.buf.len() < self.opts.send_buffer {
+                return self.append_locked(w, header, body);
+            }
+        }
         loop {
             let notified = self.progress.notified();
             tokio::pin!(notified);
@@ -479,17 +491,30 @@ impl Core {
             Ok(p) => p,
             Err(_) => return,
         };
-        let fut = handler(self.clone(), id, body);
+        let mut fut = handler(self.clone(), id, body);
+        // Handlers that finish without waiting (the common fast case) answer inline,
+        // which saves a task spawn and a wake-up; others continue in their own task.
+        if futures::FutureExt::now_or_never(&mut fut).is_some() {
+            drop(permit);
+            self.handler_done();
+            return;
+        }
         let core = self.clone();
         tokio::spawn(
             async move {
                 fut.await;
                 drop(permit);
-                // A closing writer waits for idle handlers.
-                core.wake_writer.notify_one();
+                core.handler_done();
             }
             .instrument(self.span.clone()),
         );
+    }
+
+    /// A closing writer waits for running handlers to finish: wake it after each one.
+    fn handler_done(&self) {
+        if lock(&self.write).mode == Mode::Closing {
+            self.wake_writer.notify_one();
+        }
     }
 }
 
@@ -598,7 +623,7 @@ async fn reader_task<R: AsyncRead + Unpin>(
     core: Arc<Core>,
     mut io: R,
     leftover: BytesMut,
-    inbound: mpsc::Sender<Bytes>,
+    inbound: Arc<Inbound>,
 ) {
     let linger = async {
         core.wait_phase(Phase::WriteDone).await;
@@ -635,7 +660,7 @@ async fn reader_task<R: AsyncRead + Unpin>(
         }
         Some(Err(e @ (Error::FrameTooLarge { .. } | Error::Protocol(_)))) => {
             core.fail_with_notice(e);
-            drop(inbound);
+            inbound.close();
             let _ =
                 tokio::time::timeout(core.opts.close_timeout, core.wait_phase(Phase::WriteDone))
                     .await;
@@ -646,7 +671,7 @@ async fn reader_task<R: AsyncRead + Unpin>(
         Some(Err(e)) => core.fail(e),
     }
     core.close_pending();
-    drop(inbound);
+    inbound.close();
     core.task_done();
 }
 
@@ -654,30 +679,19 @@ async fn read_loop<R: AsyncRead + Unpin>(
     core: &Arc<Core>,
     io: &mut R,
     mut buf: BytesMut,
-    inbound: &mpsc::Sender<Bytes>,
+    inbound: &Inbound,
 ) -> Result<ReadEnd> {
     let max = core.opts.max_frame_length;
+    let mut batch = Vec::new();
     core.touch();
     loop {
-        while let Some(payload) = take_frame(&mut buf, max)? {
-            match Frame::parse(payload.freeze())? {
-                Frame::Message(body) => {
-                    if inbound.send(body).await.is_err() {
-                        tracing::trace!("message dropped: the receiver is gone");
-                    }
-                }
-                Frame::Request(id, body) => core.dispatch_request(id, body).await,
-                Frame::Response(id, body) => core.complete(id, Ok(body)),
-                Frame::Error(0, message) => return Err(Error::Remote(message)),
-                Frame::Error(id, message) => core.complete(id, Err(Error::Remote(message))),
-                Frame::Close => return Ok(ReadEnd::PeerClosed),
-                Frame::Ping(n) => {
-                    let (h, len) = control_frame(TAG_PONG, n);
-                    let _ = core.push_internal::<()>(&h[..len], None);
-                }
-                Frame::Pong(n) => tracing::trace!(n, "pong"),
-                Frame::Unknown(kind) => tracing::trace!(kind, "ignored a frame of unknown kind"),
-            }
+        let end = handle_frames(core, &mut buf, max, &mut batch).await;
+        // Messages parsed before a close frame or an error are delivered first.
+        if !batch.is_empty() {
+            inbound.push(&mut batch).await;
+        }
+        if let Some(end) = end? {
+            return Ok(end);
         }
         if buf.capacity() - buf.len() < 4096 {
             buf.reserve(8 * 1024);
@@ -692,6 +706,32 @@ async fn read_loop<R: AsyncRead + Unpin>(
         }
         core.touch();
     }
+}
+
+/// Handles every complete frame in `buf`; message bodies are collected in `batch`.
+async fn handle_frames(
+    core: &Arc<Core>,
+    buf: &mut BytesMut,
+    max: usize,
+    batch: &mut Vec<Bytes>,
+) -> Result<Option<ReadEnd>> {
+    while let Some(payload) = take_frame(buf, max)? {
+        match Frame::parse(payload)? {
+            Frame::Message(body) => batch.push(body),
+            Frame::Request(id, body) => core.dispatch_request(id, body).await,
+            Frame::Response(id, body) => core.complete(id, Ok(body)),
+            Frame::Error(0, message) => return Err(Error::Remote(message)),
+            Frame::Error(id, message) => core.complete(id, Err(Error::Remote(message))),
+            Frame::Close => return Ok(Some(ReadEnd::PeerClosed)),
+            Frame::Ping(n) => {
+                let (h, len) = control_frame(TAG_PONG, n);
+                let _ = core.push_internal::<()>(&h[..len], None);
+            }
+            Frame::Pong(n) => tracing::trace!(n, "pong"),
+            Frame::Unknown(kind) => tracing::trace!(kind, "ignored a frame of unknown kind"),
+        }
+    }
+    Ok(None)
 }
 
 async fn keepalive_task(core: Arc<Core>, interval: Duration, timeout: Duration) {

@@ -206,7 +206,7 @@ impl Frame {
     /// # Errors
     ///
     /// [`Error::Protocol`] when the envelope is malformed.
-    pub(crate) fn parse(payload: Bytes) -> Result<Frame> {
+    pub(crate) fn parse(payload: BytesMut) -> Result<Frame> {
         let (&tag, rest) = payload
             .split_first()
             .ok_or_else(|| Error::Protocol("empty frame".into()))?;
@@ -218,8 +218,13 @@ impl Frame {
         let (kind, used) = take_varint(tag, rest)
             .map_err(|_| Error::Protocol("invalid frame kind varint".into()))?;
         let mut pos = 1 + used;
+        // The body is the rest of the payload: drop the header in place, no copy.
+        fn body(mut payload: BytesMut, pos: usize) -> Bytes {
+            payload.advance(pos);
+            payload.freeze()
+        }
         match kind {
-            0 => Ok(Frame::Message(payload.slice(pos..))),
+            0 => Ok(Frame::Message(body(payload, pos))),
             1..=3 => {
                 if payload.get(pos) != Some(&TAG_PAIR) {
                     return Err(Error::Protocol(format!(
@@ -228,7 +233,7 @@ impl Frame {
                 }
                 pos += 1;
                 let id = take_int(&payload, &mut pos, "request id")?;
-                let body = payload.slice(pos..);
+                let body = body(payload, pos);
                 Ok(match kind {
                     1 => Frame::Request(id, body),
                     2 => Frame::Response(id, body),

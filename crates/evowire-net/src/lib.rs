@@ -114,6 +114,7 @@ mod core;
 mod error;
 mod frame;
 mod handshake;
+mod inbound;
 mod listener;
 mod options;
 mod reconnect;
