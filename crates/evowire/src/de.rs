@@ -2,6 +2,7 @@
 
 use alloc::format;
 use alloc::vec::Vec;
+use core::cell::Cell;
 
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 
@@ -41,10 +42,11 @@ pub struct Deserializer<R> {
     scratch: Vec<u8>,
     depth_left: u32,
     max_len: usize,
-    /// Items declared by the open sequences and maps that have not started yet. Each takes
-    /// at least one byte after the current item, so a size hint never promises more items
-    /// than `remaining - pending`: nested claims cannot multiply preallocation.
-    pending: usize,
+    /// Items promised through size hints by the open sequences and maps. Each promised
+    /// item takes at least one byte, so a new hint never exceeds `remaining - promised`:
+    /// nested claims cannot multiply preallocation. Only sequences whose visitor asks for a
+    /// hint (a `Vec`, a map) take part; structs never pay for it.
+    promised: Cell<usize>,
     /// Set while a [`Value`](crate::Value) is being decoded: report variants exactly.
     lossless: bool,
 }
@@ -77,7 +79,7 @@ impl<'de, R: Read<'de>> Deserializer<R> {
             scratch: Vec::new(),
             depth_left: DecodeOptions::new().max_depth(),
             max_len: DecodeOptions::new().max_len(),
-            pending: 0,
+            promised: Cell::new(0),
             lossless: false,
         }
     }
@@ -383,12 +385,25 @@ impl<'de, R: Read<'de>> Deserializer<R> {
         Ok(())
     }
 
-    /// How many more items the input can still hold for a sequence whose own unstarted
-    /// items (`own`) are counted in `pending`; `None` for a stream.
-    #[inline(always)]
-    fn input_bound(&self, own: usize) -> Option<usize> {
-        let others = self.pending.saturating_sub(own);
-        Some(self.read.remaining_hint()?.saturating_sub(others))
+    /// A size hint for a sequence with `own` items left, registered as promised until
+    /// `release` is called with what `hint` holds; `None` for a stream (no preallocation).
+    #[inline]
+    fn promise(&self, own: usize, hint: &Cell<Option<usize>>) -> Option<usize> {
+        if let Some(h) = hint.get() {
+            return Some(h.min(own));
+        }
+        let left = self.read.remaining_hint()?;
+        let h = own.min(left.saturating_sub(self.promised.get()));
+        hint.set(Some(h));
+        self.promised.set(self.promised.get().saturating_add(h));
+        Some(h)
+    }
+
+    #[inline]
+    fn release(&self, hint: &Cell<Option<usize>>) {
+        if let Some(h) = hint.get() {
+            self.promised.set(self.promised.get().saturating_sub(h));
+        }
     }
 
     /// Consumes an absent-field marker if the next byte is one.
@@ -404,38 +419,36 @@ impl<'de, R: Read<'de>> Deserializer<R> {
 
     // ---- compound items -------------------------------------------------------------------
 
-    fn sequence<V: Visitor<'de>>(
+    fn sequence<const MARKERS: u8, V: Visitor<'de>>(
         &mut self,
         limit: usize,
-        markers: Markers,
         target: &'static str,
         visitor: V,
     ) -> Result<V::Value> {
         let (count, start) = self.header(WireType::Sequence, SEQUENCE, target)?;
-        self.visit_sequence(count, start, limit, markers, visitor)
+        self.visit_sequence::<MARKERS, V>(count, start, limit, visitor)
     }
 
-    fn visit_sequence<V: Visitor<'de>>(
+    fn visit_sequence<const MARKERS: u8, V: Visitor<'de>>(
         &mut self,
         count: usize,
         start: u64,
         limit: usize,
-        markers: Markers,
         visitor: V,
     ) -> Result<V::Value> {
         self.enter(start)?;
-        self.pending = self.pending.saturating_add(count);
-        let mut access = SeqAccess {
+        let mut access = SeqAccess::<R, MARKERS> {
             de: self,
             remaining: count,
             limit,
-            markers,
+            hint: Cell::new(None),
         };
         let value = visitor
             .visit_seq(&mut access)
             .map_err(|e: Error| e.or_offset(start))?;
         let rest = access.remaining;
-        self.pending = self.pending.saturating_sub(rest);
+        let hint = access.hint;
+        self.release(&hint);
         // Items the reader has no place for: fields added by a newer writer (SPEC §10).
         self.skip_items(rest)?;
         self.leave();
@@ -460,7 +473,7 @@ impl<'de, R: Read<'de>> Deserializer<R> {
             }
             WireType::Sequence => {
                 let count = self.length(tag, start)?;
-                self.visit_sequence(count, start, usize::MAX, Markers::Reject, visitor)
+                self.visit_sequence::<REJECT, V>(count, start, usize::MAX, visitor)
             }
             _ => Err(self.mismatch(tag, start, "bytes or a sequence", "a packed sequence")),
         }
@@ -509,12 +522,11 @@ impl<'de, R: Read<'de>> Deserializer<R> {
             }
             WireType::Sequence => {
                 let count = self.length(tag, start)?;
-                let markers = if self.lossless {
-                    Markers::AsValue
+                if self.lossless {
+                    self.visit_sequence::<AS_VALUE, V>(count, start, usize::MAX, visitor)
                 } else {
-                    Markers::Reject
-                };
-                self.visit_sequence(count, start, usize::MAX, markers, visitor)
+                    self.visit_sequence::<REJECT, V>(count, start, usize::MAX, visitor)
+                }
             }
             WireType::Bytes => {
                 let len = self.length(tag, start)?;
@@ -755,12 +767,12 @@ impl<'de, R: Read<'de>> de::Deserializer<'de> for &mut Deserializer<R> {
 
     #[inline]
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        self.sequence(usize::MAX, Markers::Reject, "a sequence", visitor)
+        self.sequence::<REJECT, V>(usize::MAX, "a sequence", visitor)
     }
 
     #[inline]
     fn deserialize_tuple<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value> {
-        self.sequence(len, Markers::AsMissing, "a tuple", visitor)
+        self.sequence::<AS_MISSING, V>(len, "a tuple", visitor)
     }
 
     #[inline]
@@ -770,7 +782,7 @@ impl<'de, R: Read<'de>> de::Deserializer<'de> for &mut Deserializer<R> {
         len: usize,
         visitor: V,
     ) -> Result<V::Value> {
-        self.sequence(len, Markers::AsMissing, name, visitor)
+        self.sequence::<AS_MISSING, V>(len, name, visitor)
     }
 
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
@@ -783,16 +795,17 @@ impl<'de, R: Read<'de>> de::Deserializer<'de> for &mut Deserializer<R> {
             ));
         }
         self.enter(start)?;
-        self.pending = self.pending.saturating_add(count);
         let mut access = MapAccess {
             de: self,
             remaining: count,
+            hint: Cell::new(None),
         };
         let value = visitor
             .visit_map(&mut access)
             .map_err(|e: Error| e.or_offset(start))?;
         let rest = access.remaining;
-        self.pending = self.pending.saturating_sub(rest);
+        let hint = access.hint;
+        self.release(&hint);
         self.skip_items(rest)?;
         self.leave();
         Ok(value)
@@ -805,7 +818,7 @@ impl<'de, R: Read<'de>> de::Deserializer<'de> for &mut Deserializer<R> {
         fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value> {
-        self.sequence(fields.len(), Markers::AsMissing, name, visitor)
+        self.sequence::<AS_MISSING, V>(fields.len(), name, visitor)
     }
 
     #[inline]
@@ -825,8 +838,19 @@ impl<'de, R: Read<'de>> de::Deserializer<'de> for &mut Deserializer<R> {
     }
 
     fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        // Field names as map keys (flatten) or indices: both work.
-        self.deserialize_any(visitor)
+        // Field names as map keys (flatten), indices, or a unit variant written as a tag
+        // (adjacently tagged enums): its index is the identifier, its body is skipped.
+        let (tag, start) = self.tag()?;
+        if WireType::from_tag(tag) != WireType::Variant {
+            return self.any_after_tag(tag, start, visitor);
+        }
+        let index = self.varint(tag, start)?;
+        self.enter(start)?;
+        self.skip_item()?;
+        self.leave();
+        visitor
+            .visit_u64(index)
+            .map_err(|e: Error| e.or_offset(start))
     }
 
     #[inline]
@@ -852,25 +876,23 @@ fn invalid_utf8(err: core::str::Utf8Error, start: u64) -> Error {
     )
 }
 
-/// How a sequence treats absent-field markers (SPEC §9).
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Markers {
-    /// Structs and tuples: a marker reports the element as missing (`None`).
-    AsMissing,
-    /// Plain sequences, and `deserialize_any` outside of `Value`: the element read fails.
-    Reject,
-    /// `Value`: the marker is handed over as a value.
-    AsValue,
-}
+// How a sequence treats absent-field markers (SPEC §9), as a const parameter so the
+// choice costs nothing per element.
+/// Plain sequences, and `deserialize_any` outside of `Value`: the element read fails.
+const REJECT: u8 = 0;
+/// Structs and tuples: a marker reports the element as missing (`None`).
+const AS_MISSING: u8 = 1;
+/// `Value`: the marker is handed over as a value.
+const AS_VALUE: u8 = 2;
 
-struct SeqAccess<'a, R> {
+struct SeqAccess<'a, R, const MARKERS: u8> {
     de: &'a mut Deserializer<R>,
     remaining: usize,
     limit: usize,
-    markers: Markers,
+    hint: Cell<Option<usize>>,
 }
 
-impl<'de, R: Read<'de>> de::SeqAccess<'de> for SeqAccess<'_, R> {
+impl<'de, R: Read<'de>, const MARKERS: u8> de::SeqAccess<'de> for SeqAccess<'_, R, MARKERS> {
     type Error = Error;
 
     #[inline]
@@ -879,47 +901,30 @@ impl<'de, R: Read<'de>> de::SeqAccess<'de> for SeqAccess<'_, R> {
             return Ok(None);
         }
         self.limit -= 1;
-        match self.markers {
-            Markers::Reject => {}
-            Markers::AsMissing => {
-                let at = self.de.read.offset();
-                if self
-                    .de
-                    .take_absent_marker()
-                    .map_err(|e: Error| e.or_offset(at))?
-                {
-                    return Ok(None);
-                }
-            }
-            Markers::AsValue => {
-                let at = self.de.read.offset();
-                if self
-                    .de
-                    .take_absent_marker()
-                    .map_err(|e: Error| e.or_offset(at))?
-                {
-                    return seed.deserialize(AbsentMarker).map(Some);
-                }
+        if MARKERS != REJECT {
+            let at = self.de.read.offset();
+            if self.de.take_absent_marker().map_err(|e| e.or_offset(at))? {
+                return if MARKERS == AS_MISSING {
+                    Ok(None)
+                } else {
+                    seed.deserialize(AbsentMarker).map(Some)
+                };
             }
         }
         self.remaining -= 1;
-        self.de.pending = self.de.pending.saturating_sub(1);
         seed.deserialize(&mut *self.de).map(Some)
     }
 
     #[inline]
     fn size_hint(&self) -> Option<usize> {
-        // Every item takes at least one byte: never promise more than the input holds, less
-        // what the enclosing sequences still need. A stream does not know what it holds, so
-        // it gives no hint (no preallocation).
-        let bound = self.de.input_bound(self.remaining)?;
-        Some(self.remaining.min(self.limit).min(bound))
+        self.de.promise(self.remaining.min(self.limit), &self.hint)
     }
 }
 
 struct MapAccess<'a, R> {
     de: &'a mut Deserializer<R>,
     remaining: usize,
+    hint: Cell<Option<usize>>,
 }
 
 impl<'de, R: Read<'de>> de::MapAccess<'de> for MapAccess<'_, R> {
@@ -931,7 +936,6 @@ impl<'de, R: Read<'de>> de::MapAccess<'de> for MapAccess<'_, R> {
             return Ok(None);
         }
         self.remaining -= 1;
-        self.de.pending = self.de.pending.saturating_sub(1);
         seed.deserialize(&mut *self.de).map(Some)
     }
 
@@ -945,14 +949,13 @@ impl<'de, R: Read<'de>> de::MapAccess<'de> for MapAccess<'_, R> {
             ));
         }
         self.remaining -= 1;
-        self.de.pending = self.de.pending.saturating_sub(1);
         seed.deserialize(&mut *self.de)
     }
 
     #[inline]
     fn size_hint(&self) -> Option<usize> {
-        let bound = self.de.input_bound(self.remaining)?;
-        Some((self.remaining / 2).min(bound / 2))
+        // An entry takes at least two bytes.
+        self.de.promise(self.remaining / 2, &self.hint)
     }
 }
 
@@ -990,7 +993,7 @@ impl<'de, R: Read<'de>> de::VariantAccess<'de> for EnumAccess<'_, R> {
     #[inline]
     fn tuple_variant<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value> {
         self.de
-            .sequence(len, Markers::AsMissing, "a tuple variant", visitor)
+            .sequence::<AS_MISSING, V>(len, "a tuple variant", visitor)
     }
 
     #[inline]
@@ -999,12 +1002,8 @@ impl<'de, R: Read<'de>> de::VariantAccess<'de> for EnumAccess<'_, R> {
         fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value> {
-        self.de.sequence(
-            fields.len(),
-            Markers::AsMissing,
-            "a struct variant",
-            visitor,
-        )
+        self.de
+            .sequence::<AS_MISSING, V>(fields.len(), "a struct variant", visitor)
     }
 }
 

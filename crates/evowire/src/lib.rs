@@ -129,8 +129,14 @@
 //!
 //! * Unconditional `#[serde(skip_serializing)]` on a field that is not last: the reader
 //!   cannot know it is missing (bincode and fcode share this limit).
-//! * Internally tagged and adjacently tagged enums, and untagged ones, go through
-//!   `deserialize_any`: see its limits above.
+//! * Untagged enums and `flatten` go through serde's buffering (`deserialize_any`): besides
+//!   the signed-integer limit above, `bool`, `char`, `()` and `u128` fields cannot be
+//!   buffered from this format (an integer cannot be told from a bool on the wire), and
+//!   untagged struct variants have no sequence form in serde. Each fails with an error.
+//! * Internally tagged enums round-trip. Adjacently tagged enums round-trip their newtype
+//!   and tuple variants; their unit variants (written as one item, read expecting two) and
+//!   struct variants (no sequence visitor in serde) fail with an error, as in every
+//!   positional format.
 //!
 //! # Errors
 //!

@@ -1003,27 +1003,44 @@ enum Adjacent {
 }
 
 /// Adjacently tagged enums write the tag as a unit variant; serde reads it back through
-/// `deserialize_identifier`, which evowire answers from `deserialize_any`: variant 0 and 1
-/// arrive as `None`/`Some`, others as an enum, and neither is a variant identifier. They
-/// fail with an error (as in fcode), never a panic.
+/// `deserialize_identifier`, which takes a variant's index as the identifier. fcode 1.1
+/// cannot read these (`deserialize_any` panics there); evowire round-trips newtype and tuple
+/// variants. Two serde limits of positional formats remain, each a clean error: a unit
+/// variant is written as a 1-field struct but read back expecting 2 items, and serde
+/// generates no sequence visitor for the content of a struct variant.
 #[test]
-fn adjacently_tagged_enums_fail_with_an_error() {
-    for (v, bytes) in [
+fn adjacently_tagged_enums_round_trip_newtype_variants() {
+    let n = [0x13, 0x15, 0x00, 0x20];
+    assert_eq!(evowire::to_vec(&Adjacent::N(4)).unwrap(), n);
+    assert_eq!(fcode::to_bytes(&Adjacent::N(4)).unwrap(), n);
+    assert_eq!(evowire::from_slice::<Adjacent>(&n).unwrap(), Adjacent::N(4));
+    lossless(&n);
+
+    for (v, bytes, message, offset) in [
         (
             Adjacent::Ping { seq: 3 },
             vec![0x13, 0x05, 0x00, 0x0b, 0x18],
+            "expected struct variant",
+            3,
         ),
-        (Adjacent::Stop, vec![0x0b, 0x0d, 0x00]),
-        (Adjacent::N(4), vec![0x13, 0x15, 0x00, 0x20]),
+        (
+            Adjacent::Stop,
+            vec![0x0b, 0x0d, 0x00],
+            "invalid length 1",
+            0,
+        ),
     ] {
         assert_eq!(evowire::to_vec(&v).unwrap(), bytes);
-        assert_eq!(fcode::to_bytes(&v).unwrap(), bytes);
         let e = evowire::from_slice::<Adjacent>(&bytes).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Custom, "{e}");
-        assert!(e.message().contains("expected variant identifier"), "{e}");
-        assert_eq!(e.offset(), Some(1));
+        assert!(e.message().contains(message), "{e}");
+        assert_eq!(e.offset(), Some(offset));
         lossless(&bytes);
     }
+    // A tag index no variant has is a clean error.
+    let e = evowire::from_slice::<Adjacent>(&[0x13, 0x1d, 0x00, 0x00]).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Custom, "{e}");
+    assert_eq!(e.offset(), Some(1));
 }
 
 // ---- IgnoredAny ----------------------------------------------------------------------------

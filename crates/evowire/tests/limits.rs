@@ -812,8 +812,11 @@ fn huge_length_prefixes_report_where_the_input_ran_out() {
 /// Every level of a deep message claims 2^60 items. Each level alone may preallocate no
 /// more than the remaining input can back, but the levels share that input: were every level
 /// to reserve for all of it, 127 levels would multiply the input by the depth. Memory must
-/// stay proportional to the input: here at most 64 bytes per input byte (a decoded `Value`
-/// takes 32 bytes per one-byte item), and never above 1 MiB for the small message.
+/// stay proportional to the input: at most 96 bytes per input byte, and never above 1 MiB
+/// for the small message. The factor is what real items cost: one decoded `Value` takes 32
+/// bytes per one-byte item, a `Vec` doubles its capacity (up to 2x), and the old buffer
+/// lives on during the last reallocation (another 1x), so 45,000 one-byte items legitimately
+/// peak near 3 x 32 = 96 bytes each.
 #[test]
 fn huge_claims_at_every_level_stay_proportional_to_the_input() {
     let _g = serial();
@@ -824,7 +827,7 @@ fn huge_claims_at_every_level_stay_proportional_to_the_input() {
     for pad in [0usize, 4096, 45_000] {
         let mut bytes = repeat(&level, DEFAULT_MAX_DEPTH as usize - 1);
         bytes.extend(std::iter::repeat_n(0x03u8, pad));
-        let budget = PEAK_BUDGET.max(64 * bytes.len());
+        let budget = PEAK_BUDGET.max(96 * bytes.len());
         for (name, decode) in [
             ("Value", as_type::<Value> as Decoder),
             ("Nest", as_type::<Nest>),
