@@ -685,7 +685,7 @@ async fn read_loop<R: AsyncRead + Unpin>(
     let mut batch = Vec::new();
     core.touch();
     loop {
-        let end = handle_frames(core, &mut buf, max, &mut batch).await;
+        let end = handle_frames(core, &mut buf, max, &mut batch, inbound).await;
         // Messages parsed before a close frame or an error are delivered first.
         if !batch.is_empty() {
             inbound.push(&mut batch).await;
@@ -714,11 +714,19 @@ async fn handle_frames(
     buf: &mut BytesMut,
     max: usize,
     batch: &mut Vec<Bytes>,
+    inbound: &Inbound,
 ) -> Result<Option<ReadEnd>> {
     while let Some(payload) = take_frame(buf, max)? {
         match Frame::parse(payload)? {
             Frame::Message(body) => batch.push(body),
-            Frame::Request(id, body) => core.dispatch_request(id, body).await,
+            Frame::Request(id, body) => {
+                // About to wait for a handler slot: deliver the messages read so far
+                // first (running handlers may be waiting for them).
+                if core.permits.available_permits() == 0 && !batch.is_empty() {
+                    inbound.push(batch).await;
+                }
+                core.dispatch_request(id, body).await;
+            }
             Frame::Response(id, body) => core.complete(id, Ok(body)),
             Frame::Error(0, message) => return Err(Error::Remote(message)),
             Frame::Error(id, message) => core.complete(id, Err(Error::Remote(message))),

@@ -250,3 +250,44 @@ async fn two_hundred_concurrent_connections_each_calling() {
     assert_eq!(conns.len(), 200);
     assert_eq!(conns[199].call(Req::Echo(5)).await.unwrap(), 5);
 }
+
+#[tokio::test]
+async fn concurrent_handlers_per_connection_are_bounded() {
+    let o = opts("limit").with_max_concurrent_requests(2);
+    let listener = Listener::<u64, u64>::bind("127.0.0.1:0", o.clone())
+        .await
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (running_tx, mut running_rx) = tokio::sync::watch::channel(0usize);
+    let (release_tx, release_rx) = tokio::sync::watch::channel(false);
+    let running_tx = Arc::new(running_tx);
+    let peak = Arc::new(AtomicUsize::new(0));
+    let peak2 = peak.clone();
+    tokio::spawn(serve(listener, move |n: u64| {
+        let (running_tx, mut release_rx, peak) =
+            (running_tx.clone(), release_rx.clone(), peak2.clone());
+        async move {
+            running_tx.send_modify(|r| *r += 1);
+            peak.fetch_max(*running_tx.borrow(), Ordering::SeqCst);
+            release_rx.wait_for(|r| *r).await.unwrap();
+            running_tx.send_modify(|r| *r -= 1);
+            Ok::<_, String>(n)
+        }
+    }));
+    let conn = Arc::new(connect::<u64, u64>(addr, &o).await.unwrap());
+    let calls: Vec<_> = (0..10u64)
+        .map(|n| {
+            let conn = conn.clone();
+            tokio::spawn(async move { conn.call(n).await.unwrap() })
+        })
+        .collect();
+    within(running_rx.wait_for(|r| *r == 2)).await.unwrap();
+    // Give a (wrongly) unbounded server time to start more handlers.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(*running_rx.borrow(), 2);
+    release_tx.send_replace(true);
+    for (n, call) in calls.into_iter().enumerate() {
+        assert_eq!(within(call).await.unwrap(), n as u64);
+    }
+    assert_eq!(peak.load(Ordering::SeqCst), 2);
+}
