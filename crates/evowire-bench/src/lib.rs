@@ -4,7 +4,8 @@
 //! - [`data`]: the data sets (`orders`, `logs`, `mesh`, `saves`), their borrowed twins and
 //!   their prost mirrors;
 //! - [`formats`]: one encode and one decode path per format, each into a reused buffer;
-//! - [`run`]: dispatch by name, shared by the `bench-one` and `compare` binaries.
+//! - [`run`]: dispatch by name, shared by the `bench-one` and `compare` binaries
+//!   (`criterion-report` summarises a `cargo bench` run).
 
 #![warn(missing_docs)]
 
