@@ -74,7 +74,8 @@ struct WriteState {
     /// Bytes ever appended / ever written to the transport.
     appended: u64,
     flushed: u64,
-    /// Our close frame reached the transport.
+    /// Our close frame is queued / reached the transport.
+    close_queued: bool,
     close_flushed: bool,
 }
 
@@ -137,6 +138,7 @@ impl Core {
                 mode: Mode::Open,
                 appended: 0,
                 flushed: 0,
+                close_queued: false,
                 close_flushed: false,
             }),
             wake_writer: Notify::new(),
@@ -571,6 +573,7 @@ async fn write_loop<W: AsyncWrite + Unpin>(core: &Core, io: &mut W) -> Result<()
                         put_raw_frame(&mut w.buf, &h[..n]);
                         w.appended += (frame::LEN_PREFIX + n) as u64;
                         w.mode = Mode::Finished;
+                        w.close_queued = true;
                         WriteStep::Again
                     }
                     Mode::Closing => WriteStep::Wait,
@@ -596,7 +599,10 @@ async fn write_loop<W: AsyncWrite + Unpin>(core: &Core, io: &mut W) -> Result<()
             WriteStep::Finish => {
                 io.flush().await?;
                 let _ = io.shutdown().await;
-                lock(&core.write).close_flushed = true;
+                {
+                    let mut w = lock(&core.write);
+                    w.close_flushed = w.close_queued;
+                }
                 core.phase.send_if_modified(|p| {
                     if *p < Phase::WriteDone {
                         *p = Phase::WriteDone;
@@ -605,7 +611,7 @@ async fn write_loop<W: AsyncWrite + Unpin>(core: &Core, io: &mut W) -> Result<()
                         false
                     }
                 });
-                tracing::debug!("close frame sent");
+                tracing::debug!("write side done");
                 return Ok(());
             }
             WriteStep::Stop => return Ok(()),

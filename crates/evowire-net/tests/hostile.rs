@@ -299,6 +299,8 @@ async fn keepalive_detects_a_silent_peer() {
     assert!(start.elapsed() >= Duration::from_millis(250));
     assert!(conn.is_closed());
     assert!(matches!(conn.send(()).await, Err(Error::Closed)));
+    // Closing a broken connection reports that no close frame went out.
+    assert!(matches!(within(conn.close()).await, Err(Error::Closed)));
     within(peer).await.unwrap();
 }
 
