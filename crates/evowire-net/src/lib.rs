@@ -108,7 +108,7 @@
 #![deny(missing_docs)]
 #![doc(test(attr(deny(warnings))))]
 
-mod codec;
+pub mod codec;
 mod conn;
 mod core;
 mod error;
@@ -119,7 +119,7 @@ mod listener;
 mod options;
 mod reconnect;
 
-pub use codec::{Builder, MessageCodec, DEFAULT_MAX_FRAME_LENGTH};
+pub use codec::{MessageCodec, DEFAULT_MAX_FRAME_LENGTH};
 pub use conn::{Connection, Handler, Receiver, Sender};
 pub use error::{Error, Result};
 pub use handshake::{MAGIC, PROTOCOL_VERSION};
