@@ -154,6 +154,9 @@ impl Options {
     /// Sends a ping every `interval`, and ends the connection with
     /// [`Error::Timeout`](crate::Error::Timeout) when nothing at all arrived from the peer
     /// for `timeout`. Peers always answer pings, whether or not they send their own.
+    ///
+    /// A peer whose application stops receiving also stops reading (backpressure), and
+    /// so stops answering pings: choose a `timeout` above the longest pause you expect.
     pub fn with_keepalive(mut self, interval: Duration, timeout: Duration) -> Self {
         self.keepalive = Some((interval, timeout));
         self
