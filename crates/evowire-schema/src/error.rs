@@ -1,0 +1,46 @@
+//! Errors of tracing, loading and annotating schemas.
+
+use std::fmt;
+
+/// Why a schema could not be traced, read or annotated.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum SchemaError {
+    /// `serde-reflection` could not trace the type. The text includes its explanation
+    /// (custom `Deserialize` impls that validate values, `flatten`, untagged or internally
+    /// tagged enums cannot be traced).
+    Trace(String),
+    /// The document is not valid JSON for a schema.
+    Json(serde_json::Error),
+    /// The document is well-formed JSON but inconsistent (unknown version, a reference to a
+    /// type it does not define, …).
+    Invalid(String),
+    /// An annotation path ([`Schema::with_default`](crate::Schema::with_default),
+    /// [`Schema::with_fallback`](crate::Schema::with_fallback)) names nothing in the schema.
+    UnknownPath {
+        /// The path as given.
+        path: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+}
+
+impl fmt::Display for SchemaError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SchemaError::Trace(msg) => write!(f, "cannot trace the type: {msg}"),
+            SchemaError::Json(e) => write!(f, "not a schema document: {e}"),
+            SchemaError::Invalid(msg) => write!(f, "invalid schema document: {msg}"),
+            SchemaError::UnknownPath { path, reason } => write!(f, "`{path}`: {reason}"),
+        }
+    }
+}
+
+impl std::error::Error for SchemaError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SchemaError::Json(e) => Some(e),
+            _ => None,
+        }
+    }
+}
