@@ -80,8 +80,8 @@ impl Service {
         self.handled.load(Ordering::Relaxed)
     }
 
-    /// Stops taking requests (unsubscribes) and waits until the requests being handled
-    /// are answered. Returns how many requests it answered in all.
+    /// Stops taking requests (unsubscribes, and waits until the server knows) and waits
+    /// until the requests being handled are answered. Returns how many requests it answered in all.
     pub async fn stop(mut self) -> u64 {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
@@ -144,19 +144,17 @@ impl Client {
                 tokio::select! {
                     biased;
                     _ = &mut stop_rx => break,
-                    Some(()) = in_flight.next(), if !in_flight.is_empty() => {
-                        counter.fetch_add(1, Ordering::Relaxed);
-                    }
+                    Some(()) = in_flight.next(), if !in_flight.is_empty() => {}
                     msg = sub.next(), if in_flight.len() < max => match msg {
-                        Some(msg) => in_flight.push(answer(&client, &handler, msg)),
+                        Some(msg) => in_flight.push(answer(&client, &handler, &counter, msg)),
                         None => break,
                     },
                 }
             }
             let _ = sub.unsubscribe().await;
-            while in_flight.next().await.is_some() {
-                counter.fetch_add(1, Ordering::Relaxed);
-            }
+            // Return from `stop` only once the server no longer routes requests here.
+            let _ = Client::new(client.clone()).flush().await;
+            while in_flight.next().await.is_some() {}
         });
         Ok(Service {
             subject: subject.to_string(),
@@ -171,6 +169,7 @@ impl Client {
 async fn answer<Req, Resp, E, F, Fut>(
     client: &async_nats::Client,
     handler: &F,
+    handled: &AtomicU64,
     msg: async_nats::Message,
 ) where
     Req: Message,
@@ -191,6 +190,8 @@ async fn answer<Req, Resp, E, F, Fut>(
         },
         Err(e) => Err(format!("bad request: {e}")),
     };
+    // Counted before the reply goes out, so a caller that has its answer sees the count.
+    handled.fetch_add(1, Ordering::Relaxed);
     let Some(reply_to) = reply_to else {
         if let Err(message) = reply {
             tracing::debug!(%subject, %message, "request without reply subject failed");
