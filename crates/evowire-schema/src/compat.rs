@@ -124,7 +124,12 @@ impl Report {
                 verdict(&c.new_to_old)
             ));
         }
-        let count = |rank: u8| self.changes.iter().filter(|c| c.worst().rank() == rank).count();
+        let count = |rank: u8| {
+            self.changes
+                .iter()
+                .filter(|c| c.worst().rank() == rank)
+                .count()
+        };
         let (safe, conditional, breaking) = (count(0), count(1), count(2));
         if self.changes.is_empty() {
             out.push_str("no changes on the wire\n");
@@ -322,6 +327,8 @@ struct Resolved<'a> {
     newtypes: Vec<&'a str>,
     /// How the type was written before resolving, for messages.
     shown: String,
+    /// The named type resolving started from, if any (to stop at recursion).
+    origin: Option<&'a str>,
 }
 
 impl Resolved<'_> {
@@ -402,6 +409,10 @@ fn positional<'a>(types: impl Iterator<Item = &'a Type>) -> Vec<FieldRef<'a>> {
 
 fn resolve<'a>(schema: &'a Schema, ty: &'a Type) -> Resolved<'a> {
     let shown = ty.to_string();
+    let origin = match ty {
+        Type::Named(name) => Some(name.as_str()),
+        _ => None,
+    };
     let mut newtypes = Vec::new();
     let mut ty = ty;
     loop {
@@ -418,6 +429,7 @@ fn resolve<'a>(schema: &'a Schema, ty: &'a Type) -> Resolved<'a> {
                             name: None,
                             newtypes,
                             shown,
+                            origin,
                         };
                     }
                     newtypes.push(name.as_str());
@@ -441,7 +453,10 @@ fn resolve<'a>(schema: &'a Schema, ty: &'a Type) -> Resolved<'a> {
             Type::Seq(t) => (Shape::Seq(t), None),
             Type::Map { key, value } => (Shape::Map(key, value), None),
             Type::Array { item, len } => (Shape::Array(item, *len), None),
-            Type::Tuple(items) => (Shape::Record(RecKind::Tuple, positional(items.iter())), None),
+            Type::Tuple(items) => (
+                Shape::Record(RecKind::Tuple, positional(items.iter())),
+                None,
+            ),
             Type::Packed => (Shape::Packed, None),
             prim => (
                 Shape::Prim(prim_of(prim).expect("every other type is a primitive")),
@@ -453,6 +468,7 @@ fn resolve<'a>(schema: &'a Schema, ty: &'a Type) -> Resolved<'a> {
             name,
             newtypes,
             shown,
+            origin,
         };
     }
 }
@@ -496,11 +512,6 @@ impl<'s> Checker<'s> {
     }
 
     fn compare(&mut self, old: &Type, new: &Type, path: &str) {
-        if let (Type::Named(a), Type::Named(b)) = (old, new) {
-            if !self.seen.insert((a.clone(), b.clone())) {
-                return;
-            }
-        }
         let (old_schema, new_schema) = (self.old, self.new);
         let o = resolve(old_schema, old);
         let n = resolve(new_schema, new);
@@ -508,6 +519,11 @@ impl<'s> Checker<'s> {
     }
 
     fn compare_resolved(&mut self, o: Resolved<'_>, n: Resolved<'_>, path: &str) {
+        if let (Some(a), Some(b)) = (o.origin, n.origin) {
+            if !self.seen.insert((a.to_string(), b.to_string())) {
+                return;
+            }
+        }
         if let Some(done) = self.newtype_changes(&o, &n, path) {
             if done {
                 return;
@@ -530,15 +546,19 @@ impl<'s> Checker<'s> {
         }
         match (&o.shape, &n.shape) {
             (Shape::Broken(why), _) | (_, Shape::Broken(why)) => {
-                self.both(path, "cannot compare".into(), Verdict::Breaking(why.clone()));
+                self.both(
+                    path,
+                    "cannot compare".into(),
+                    Verdict::Breaking(why.clone()),
+                );
             }
             (Shape::Prim(a), Shape::Prim(b)) => {
                 if a != b {
                     self.push(
                         path,
                         format!("type changed from `{a}` to `{b}`"),
-                        prim_read(*a, *b),
-                        prim_read(*b, *a),
+                        head_read(&o, &n, Dir::OldToNew),
+                        head_read(&n, &o, Dir::NewToOld),
                     );
                 }
             }
@@ -796,11 +816,7 @@ impl<'s> Checker<'s> {
             };
             self.push(
                 &format!("{path}.{}", f.name),
-                format!(
-                    "field `{}: {}` added at the back",
-                    f.name,
-                    f.ty
-                ),
+                format!("field `{}: {}` added at the back", f.name, f.ty),
                 old_to_new,
                 Verdict::Safe,
             );
@@ -830,6 +846,67 @@ impl<'s> Checker<'s> {
     }
 
     fn compare_enums(&mut self, ov: &[Variant], nv: &[Variant], path: &str) {
+        // serde wants `#[serde(other)]` on the last variant, so an enum with a fallback grows
+        // by inserting variants just before it. Compare the variants before the fallbacks,
+        // then the fallbacks' own move.
+        if let (Some((of, op)), Some((nf, np))) = (
+            ov.split_last().filter(|(v, _)| v.fallback),
+            nv.split_last().filter(|(v, _)| v.fallback),
+        ) {
+            if !self.compare_variant_lists(op, np, path, Some(&of.name), Some(&nf.name)) {
+                return;
+            }
+            let at = format!("{path}::{}", nf.name);
+            if of.name != nf.name {
+                self.both(
+                    &at,
+                    format!(
+                        "variant `{}` renamed to `{}` (names are not written)",
+                        of.name, nf.name
+                    ),
+                    Verdict::Safe,
+                );
+            }
+            let (i, j) = (op.len(), np.len());
+            if i != j {
+                let never = |who: &str, name: &str, index: usize, now: &str| {
+                    Verdict::SafeIf(format!(
+                        "{who} writers never send `{name}` (its index {index} is now `{now}`; \
+                         a `#[serde(other)]` variant is normally only received)"
+                    ))
+                };
+                let (old_to_new, new_to_old) = if j > i {
+                    (never("old", &of.name, i, &np[i].name), Verdict::Safe)
+                } else {
+                    (Verdict::Safe, never("new", &nf.name, j, &op[j].name))
+                };
+                self.push(
+                    &at,
+                    format!(
+                        "fallback variant `{}` moved from index {i} to {j} (it stays last)",
+                        nf.name
+                    ),
+                    old_to_new,
+                    new_to_old,
+                );
+            }
+            return;
+        }
+        let old_fallback = ov.iter().find(|v| v.fallback).map(|v| v.name.as_str());
+        let new_fallback = nv.iter().find(|v| v.fallback).map(|v| v.name.as_str());
+        self.compare_variant_lists(ov, nv, path, old_fallback, new_fallback);
+    }
+
+    /// Compares variants by position. Unknown indices reach the fallbacks, if any. Returns
+    /// false when variants moved (reported as breaking).
+    fn compare_variant_lists(
+        &mut self,
+        ov: &[Variant],
+        nv: &[Variant],
+        path: &str,
+        old_fallback: Option<&str>,
+        new_fallback: Option<&str>,
+    ) -> bool {
         let old_names: Vec<&str> = ov.iter().map(|v| v.name.as_str()).collect();
         let new_names: Vec<&str> = nv.iter().map(|v| v.name.as_str()).collect();
         if let Some(moves) = moved(&old_names, &new_names, "variant") {
@@ -843,7 +920,7 @@ impl<'s> Checker<'s> {
                     ),
                 );
             }
-            return;
+            return false;
         }
         let common = ov.len().min(nv.len());
         for (a, b) in ov.iter().zip(nv).take(common) {
@@ -863,14 +940,19 @@ impl<'s> Checker<'s> {
             let n = body_shape(new_schema, &b.body);
             self.compare_resolved(o, n, &at);
         }
-        let old_fallback = ov.iter().find(|v| v.fallback).map(|v| v.name.as_str());
-        let new_fallback = nv.iter().find(|v| v.fallback).map(|v| v.name.as_str());
+        let place = |fallback: Option<&str>| match fallback {
+            Some(fb) if fallback == old_fallback && fallback == new_fallback => {
+                format!("before the fallback `{fb}`")
+            }
+            _ => "at the back".to_string(),
+        };
         for (i, v) in nv.iter().enumerate().skip(common) {
             let (what, new_to_old) = match old_fallback {
                 Some(fb) => (
                     format!(
-                        "variant `{}` added at the back (index {i}); old readers decode it as `{fb}`",
-                        v.name
+                        "variant `{}` added {} (index {i}); old readers decode it as `{fb}`",
+                        v.name,
+                        place(new_fallback)
                     ),
                     Verdict::Safe,
                 ),
@@ -893,8 +975,9 @@ impl<'s> Checker<'s> {
             let (what, old_to_new) = match new_fallback {
                 Some(fb) => (
                     format!(
-                        "variant `{}` removed from the back (index {i}); new readers decode it as `{fb}`",
-                        v.name
+                        "variant `{}` removed {} (index {i}); new readers decode it as `{fb}`",
+                        v.name,
+                        place(old_fallback)
                     ),
                     Verdict::Safe,
                 ),
@@ -912,6 +995,7 @@ impl<'s> Checker<'s> {
                 Verdict::Safe,
             );
         }
+        true
     }
 }
 
@@ -928,7 +1012,10 @@ fn record_view<'a>(shape: &Shape<'a>) -> (RecKind, Vec<FieldRef<'a>>) {
                 })
                 .collect(),
         ),
-        Shape::Array(item, len) => (RecKind::Array, positional(std::iter::repeat(*item).take(*len))),
+        Shape::Array(item, len) => (
+            RecKind::Array,
+            positional(std::iter::repeat(*item).take(*len)),
+        ),
         _ => unreachable!("only records and arrays are viewed as records"),
     }
 }
@@ -939,6 +1026,7 @@ fn body_shape<'a>(schema: &'a Schema, body: &'a Body) -> Resolved<'a> {
         name: None,
         newtypes: Vec::new(),
         shown: shown.to_string(),
+        origin: None,
     };
     match body {
         Body::Unit => plain(Shape::Prim(Prim::Unit), "()"),
@@ -965,16 +1053,8 @@ fn moved(old: &[&str], new: &[&str], what: &str) -> Option<Vec<String>> {
     if !shifted {
         return None;
     }
-    let old_common: Vec<&str> = old
-        .iter()
-        .copied()
-        .filter(|n| new.contains(n))
-        .collect();
-    let new_common: Vec<&str> = new
-        .iter()
-        .copied()
-        .filter(|n| old.contains(n))
-        .collect();
+    let old_common: Vec<&str> = old.iter().copied().filter(|n| new.contains(n)).collect();
+    let new_common: Vec<&str> = new.iter().copied().filter(|n| old.contains(n)).collect();
     let quote = |list: &[&str]| {
         list.iter()
             .map(|n| format!("`{n}`"))
@@ -1036,7 +1116,9 @@ fn prim_read(w: Prim, r: Prim) -> Verdict {
             if a <= b {
                 Verdict::Safe
             } else {
-                Verdict::SafeIf(format!("every value fits in `{r}` (otherwise IntegerOverflow)"))
+                Verdict::SafeIf(format!(
+                    "every value fits in `{r}` (otherwise IntegerOverflow)"
+                ))
             }
         }
         (U(_), I(_)) | (I(_), U(_)) | (Char, I(_)) | (I(_), Char) => zigzag(),
@@ -1044,14 +1126,18 @@ fn prim_read(w: Prim, r: Prim) -> Verdict {
             if a <= 64 {
                 Verdict::Safe
             } else {
-                Verdict::SafeIf("every value fits in 64 bits (any non-zero value reads as `true`)".into())
+                Verdict::SafeIf(
+                    "every value fits in 64 bits (any non-zero value reads as `true`)".into(),
+                )
             }
         }
         (I(a), Bool) => {
             if a <= 64 {
                 Verdict::Safe
             } else {
-                Verdict::SafeIf("every value fits in `i64` (any non-zero value reads as `true`)".into())
+                Verdict::SafeIf(
+                    "every value fits in `i64` (any non-zero value reads as `true`)".into(),
+                )
             }
         }
         (Bool, U(_)) => Verdict::Safe,
@@ -1082,9 +1168,9 @@ fn prim_read(w: Prim, r: Prim) -> Verdict {
             "the precision loss is acceptable (values round to f32, large ones become ±infinity)"
                 .into(),
         ),
-        (Bool | U(_) | I(_) | Char | Unit, F32 | F64) => Verdict::Breaking(
-            "float readers reject the integer wire type".into(),
-        ),
+        (Bool | U(_) | I(_) | Char | Unit, F32 | F64) => {
+            Verdict::Breaking("float readers reject the integer wire type".into())
+        }
         (F32 | F64, Bool | U(_) | I(_) | Char) => Verdict::Breaking(
             "integer readers accept fixed32/fixed64 items and read the float's bits as an integer"
                 .into(),

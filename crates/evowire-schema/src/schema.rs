@@ -257,7 +257,9 @@ impl Schema {
                 }
                 Container::Enum(variants) => {
                     if variants.is_empty() {
-                        return Err(SchemaError::Invalid(format!("enum `{name}` has no variants")));
+                        return Err(SchemaError::Invalid(format!(
+                            "enum `{name}` has no variants"
+                        )));
                     }
                     let mut fallbacks = 0;
                     for (i, v) in variants.iter().enumerate() {
@@ -277,6 +279,12 @@ impl Schema {
                         }
                         if v.fallback {
                             fallbacks += 1;
+                            if i + 1 != variants.len() {
+                                return Err(SchemaError::Invalid(format!(
+                                    "`{at}` is marked as the fallback but is not the last \
+                                     variant (serde requires `#[serde(other)]` on the last)"
+                                )));
+                            }
                             if v.body != Body::Unit {
                                 return Err(SchemaError::Invalid(format!(
                                     "`{at}` is marked as the fallback but is not a unit variant \
@@ -368,8 +376,9 @@ impl Schema {
     ///
     /// # Errors
     ///
-    /// [`SchemaError::UnknownPath`] if there is no such unit variant, or another variant of
-    /// the enum is already the fallback.
+    /// [`SchemaError::UnknownPath`] if there is no such unit variant, it is not the last
+    /// variant (serde requires `#[serde(other)]` on the last), or another variant of the enum
+    /// is already the fallback.
     pub fn with_fallback(mut self, path: &str) -> Result<Self, SchemaError> {
         let unknown = |reason: String| SchemaError::UnknownPath {
             path: path.to_string(),
@@ -398,6 +407,13 @@ impl Schema {
             )));
         }
         v.fallback = true;
+        if variants.last().is_some_and(|v| v.name != variant) {
+            variants.iter_mut().for_each(|v| v.fallback = false);
+            return Err(unknown(format!(
+                "`{ty}::{variant}` is not the last variant; serde requires `#[serde(other)]` on \
+                 the last"
+            )));
+        }
         Ok(self)
     }
 

@@ -208,7 +208,8 @@ impl P {
                 value: Box::new(v.into_type()?),
             },
             P::Tuple(items) => {
-                let items: Vec<Type> = items.into_iter().map(P::into_type).collect::<Option<_>>()?;
+                let items: Vec<Type> =
+                    items.into_iter().map(P::into_type).collect::<Option<_>>()?;
                 if items.len() >= 4 && items.iter().all(|t| *t == items[0]) {
                     Type::Array {
                         len: items.len(),
@@ -273,9 +274,7 @@ impl PBody {
         match (self, other) {
             (PBody::Unit, PBody::Unit) => Ok(()),
             (PBody::Newtype(a), PBody::Newtype(b)) => a.unify(b),
-            (PBody::Tuple(a), PBody::Tuple(b)) | (PBody::Struct(a), PBody::Struct(b)) => {
-                a.unify(b)
-            }
+            (PBody::Tuple(a), PBody::Tuple(b)) | (PBody::Struct(a), PBody::Struct(b)) => a.unify(b),
             _ => Err(()),
         }
     }
@@ -473,7 +472,8 @@ impl Tracer {
                 let r = a.unify(b);
                 self.conflict(name, r)
             }
-            (Some(PC::TupleStruct(a)), PC::TupleStruct(b)) | (Some(PC::Struct(a)), PC::Struct(b)) => {
+            (Some(PC::TupleStruct(a)), PC::TupleStruct(b))
+            | (Some(PC::Struct(a)), PC::Struct(b)) => {
                 let r = a.unify(b);
                 self.conflict(name, r)
             }
@@ -572,7 +572,11 @@ impl Tracer {
             let (low, high) = (twin.min(index), twin.max(index));
             state.set_limit(high);
             if index == high {
-                if state.explored.get(&low).is_some_and(|(b, _)| *b == PBody::Unit) {
+                if state
+                    .explored
+                    .get(&low)
+                    .is_some_and(|(b, _)| *b == PBody::Unit)
+                {
                     state.fallback = Some(low);
                 }
                 return Ok(());
@@ -858,7 +862,11 @@ impl<'de> de::Deserializer<'de> for De<'_> {
         Ok(value)
     }
 
-    fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, Error> {
+    fn deserialize_tuple<V: Visitor<'de>>(
+        self,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
         let (value, rec) = self.tracer.visit_record(None, None, self.cut, visitor)?;
         *self.slot = P::Tuple(rec.fields);
         Ok(value)
@@ -1000,7 +1008,10 @@ struct MapAccessor<'t> {
 impl<'de> MapAccess<'de> for MapAccessor<'_> {
     type Error = Error;
 
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Error> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Error> {
         if self.remaining == 0 {
             return Ok(None);
         }
@@ -1062,7 +1073,9 @@ impl<'de> VariantAccess<'de> for EnumAccessor<'_> {
 
     fn tuple_variant<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, Error> {
         let key = RecKey::Variant(self.name, self.index);
-        let (value, rec) = self.tracer.visit_record(Some(key), None, self.cut, visitor)?;
+        let (value, rec) = self
+            .tracer
+            .visit_record(Some(key), None, self.cut, visitor)?;
         *self.body = Some(PBody::Tuple(rec));
         Ok(value)
     }

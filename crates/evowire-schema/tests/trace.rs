@@ -54,19 +54,30 @@ fn nested_enums_are_traced_completely() {
             },
         ])
     );
-    let unit = |name: &str| Variant { name: name.into(), body: Body::Unit, fallback: false };
+    let unit = |name: &str| Variant {
+        name: name.into(),
+        body: Body::Unit,
+        fallback: false,
+    };
     assert_eq!(
         schema.types["Side"],
         Container::Enum(vec![
             unit("Buy"),
             unit("Sell"),
-            Variant { fallback: true, ..unit("Unknown") }
+            Variant {
+                fallback: true,
+                ..unit("Unknown")
+            }
         ])
     );
     assert_eq!(
         schema.types["Leg"],
         Container::Enum(vec![
-            Variant { name: "Market".into(), body: Body::Newtype(Type::Named("Qty".into())), fallback: false },
+            Variant {
+                name: "Market".into(),
+                body: Body::Newtype(Type::Named("Qty".into())),
+                fallback: false
+            },
             Variant {
                 name: "Limit".into(),
                 body: Body::Struct(vec![
@@ -154,7 +165,11 @@ fn defaults_are_probed_on_trailing_fields_of_every_record_kind() {
     #[derive(Deserialize)]
     #[allow(dead_code)]
     enum E {
-        S { a: u8, #[serde(default)] b: u8 },
+        S {
+            a: u8,
+            #[serde(default)]
+            b: u8,
+        },
         T(u8, #[serde(default)] u8),
         N(S),
         D(AllDefault),
@@ -162,15 +177,25 @@ fn defaults_are_probed_on_trailing_fields_of_every_record_kind() {
     }
     let schema = Schema::trace::<E>().unwrap();
     let defaults = |fields: &[Field]| fields.iter().map(|f| f.default).collect::<Vec<_>>();
-    let Container::Struct(s) = &schema.types["S"] else { panic!() };
+    let Container::Struct(s) = &schema.types["S"] else {
+        panic!()
+    };
     // `middle` has a default, but only trailing defaults are probed.
     assert_eq!(defaults(s), [false, false, false, true, true]);
-    let Container::TupleStruct(t) = &schema.types["T"] else { panic!() };
+    let Container::TupleStruct(t) = &schema.types["T"] else {
+        panic!()
+    };
     assert_eq!(defaults(t), [false, true]);
-    let Container::Struct(d) = &schema.types["AllDefault"] else { panic!() };
+    let Container::Struct(d) = &schema.types["AllDefault"] else {
+        panic!()
+    };
     assert_eq!(defaults(d), [true, true]);
-    let Container::Enum(e) = &schema.types["E"] else { panic!() };
-    let Body::Struct(f) = &e[0].body else { panic!() };
+    let Container::Enum(e) = &schema.types["E"] else {
+        panic!()
+    };
+    let Body::Struct(f) = &e[0].body else {
+        panic!()
+    };
     assert_eq!(defaults(f), [false, true]);
     let Body::Tuple(f) = &e[1].body else { panic!() };
     assert_eq!(defaults(f), [false, true]);
@@ -236,7 +261,9 @@ fn non_zero_and_option_of_enum() {
         by_name: std::collections::HashMap<u32, Color>,
     }
     let schema = Schema::trace::<S>().unwrap();
-    let Container::Enum(v) = &schema.types["Color"] else { panic!() };
+    let Container::Enum(v) = &schema.types["Color"] else {
+        panic!()
+    };
     assert_eq!(v.len(), 2);
     assert_eq!(v[1].name, "Rgb");
 }
@@ -278,7 +305,10 @@ fn untraceable_types_say_why() {
         b: Page<String>,
     }
     let err = Schema::trace::<Both>().unwrap_err().to_string();
-    assert!(err.contains("two different types are named `Page`"), "{err}");
+    assert!(
+        err.contains("two different types are named `Page`"),
+        "{err}"
+    );
 
     #[derive(Deserialize)]
     #[allow(dead_code)]
