@@ -772,7 +772,9 @@ impl<'de, R: Read<'de>> de::Deserializer<'de> for &mut Deserializer<R> {
 
     #[inline]
     fn deserialize_tuple<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value> {
-        self.sequence::<AS_MISSING, V>(len, "a tuple", visitor)
+        // Tuples and arrays are written by `SerializeTuple`, which cannot skip an element:
+        // no absent marker can stand in them, so no element pays for looking for one.
+        self.sequence::<REJECT, V>(len, "a tuple", visitor)
     }
 
     #[inline]
@@ -895,15 +897,15 @@ struct SeqAccess<'a, R, const MARKERS: u8> {
 impl<'de, R: Read<'de>, const MARKERS: u8> de::SeqAccess<'de> for SeqAccess<'_, R, MARKERS> {
     type Error = Error;
 
-    #[inline]
+    #[inline(always)]
     fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>> {
         if self.remaining == 0 || self.limit == 0 {
             return Ok(None);
         }
         self.limit -= 1;
         if MARKERS != REJECT {
-            let at = self.de.read.offset();
-            if self.de.take_absent_marker().map_err(|e| e.or_offset(at))? {
+            let marker = self.de.take_absent_marker();
+            if marker.map_err(|e| e.or_offset(self.de.read.offset()))? {
                 return if MARKERS == AS_MISSING {
                     Ok(None)
                 } else {

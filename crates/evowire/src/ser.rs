@@ -60,15 +60,19 @@ impl<W: Write> Serializer<W> {
         }
     }
 
+    /// A fixed32 item: tag and four bytes, written as one fixed-size copy.
     #[inline(always)]
-    fn fixed<const N: usize>(&mut self, tag: u8, bits: [u8; N]) -> Result<()> {
-        self.writer.write_small(|out| {
-            out[0] = tag;
-            if let Some(dst) = out.get_mut(1..=N) {
-                dst.copy_from_slice(&bits);
-            }
-            N + 1
-        })
+    fn fixed32(&mut self, bits: [u8; 4]) -> Result<()> {
+        let [a, b, c, d] = bits;
+        self.writer.write_all(&[TAG_FIXED32, a, b, c, d])
+    }
+
+    /// A fixed64 item: tag and eight bytes.
+    #[inline(always)]
+    fn fixed64(&mut self, bits: [u8; 8]) -> Result<()> {
+        let [a, b, c, d, e, f, g, h] = bits;
+        self.writer
+            .write_all(&[TAG_FIXED64, a, b, c, d, e, f, g, h])
     }
 
     #[inline]
@@ -88,7 +92,7 @@ impl<W: Write> Serializer<W> {
                         "map length overflows usize",
                     )
                 })?;
-                Ok(SeqCompound::Counted(self.counted(items)?))
+                Ok(SeqCompound::Counted(self.counted::<false>(items)?))
             }
             None => Ok(SeqCompound::Buffered {
                 ser: self,
@@ -100,7 +104,7 @@ impl<W: Write> Serializer<W> {
 
     /// Starts a struct, tuple or variant body: the length is always known.
     #[inline]
-    fn counted(&mut self, len: usize) -> Result<Compound<'_, W>> {
+    fn counted<const STRUCT: bool>(&mut self, len: usize) -> Result<Compound<'_, W, STRUCT>> {
         self.header(WireType::Sequence, len)?;
         Ok(Compound {
             ser: self,
@@ -115,12 +119,12 @@ impl<'a, W: Write> ser::Serializer for &'a mut Serializer<W> {
     type Ok = ();
     type Error = Error;
     type SerializeSeq = SeqCompound<'a, W>;
-    type SerializeTuple = Compound<'a, W>;
-    type SerializeTupleStruct = Compound<'a, W>;
-    type SerializeTupleVariant = Compound<'a, W>;
+    type SerializeTuple = Compound<'a, W, false>;
+    type SerializeTupleStruct = Compound<'a, W, false>;
+    type SerializeTupleVariant = Compound<'a, W, false>;
     type SerializeMap = SeqCompound<'a, W>;
-    type SerializeStruct = Compound<'a, W>;
-    type SerializeStructVariant = Compound<'a, W>;
+    type SerializeStruct = Compound<'a, W, true>;
+    type SerializeStructVariant = Compound<'a, W, true>;
 
     #[inline]
     fn serialize_bool(self, v: bool) -> Result<()> {
@@ -180,12 +184,12 @@ impl<'a, W: Write> ser::Serializer for &'a mut Serializer<W> {
 
     #[inline]
     fn serialize_f32(self, v: f32) -> Result<()> {
-        self.fixed(TAG_FIXED32, v.to_le_bytes())
+        self.fixed32(v.to_le_bytes())
     }
 
     #[inline]
     fn serialize_f64(self, v: f64) -> Result<()> {
-        self.fixed(TAG_FIXED64, v.to_le_bytes())
+        self.fixed64(v.to_le_bytes())
     }
 
     #[inline]
@@ -268,7 +272,7 @@ impl<'a, W: Write> ser::Serializer for &'a mut Serializer<W> {
 
     #[inline]
     fn serialize_tuple(self, len: usize) -> Result<Self::SerializeTuple> {
-        self.counted(len)
+        self.counted::<false>(len)
     }
 
     #[inline]
@@ -277,7 +281,7 @@ impl<'a, W: Write> ser::Serializer for &'a mut Serializer<W> {
         _name: &'static str,
         len: usize,
     ) -> Result<Self::SerializeTupleStruct> {
-        self.counted(len)
+        self.counted::<false>(len)
     }
 
     #[inline]
@@ -289,7 +293,7 @@ impl<'a, W: Write> ser::Serializer for &'a mut Serializer<W> {
         len: usize,
     ) -> Result<Self::SerializeTupleVariant> {
         self.varint(WireType::Variant, u64::from(variant_index))?;
-        self.counted(len)
+        self.counted::<false>(len)
     }
 
     #[inline]
@@ -299,7 +303,7 @@ impl<'a, W: Write> ser::Serializer for &'a mut Serializer<W> {
 
     #[inline]
     fn serialize_struct(self, _name: &'static str, len: usize) -> Result<Self::SerializeStruct> {
-        self.counted(len)
+        self.counted::<true>(len)
     }
 
     #[inline]
@@ -311,7 +315,7 @@ impl<'a, W: Write> ser::Serializer for &'a mut Serializer<W> {
         len: usize,
     ) -> Result<Self::SerializeStructVariant> {
         self.varint(WireType::Variant, u64::from(variant_index))?;
-        self.counted(len)
+        self.counted::<true>(len)
     }
 
     #[cfg(not(feature = "std"))]
@@ -330,17 +334,20 @@ impl<'a, W: Write> ser::Serializer for &'a mut Serializer<W> {
 /// length fails instead of producing a corrupt stream. A skipped struct field becomes an
 /// absent-field marker only if a present field follows it (SPEC §9): trailing skipped
 /// fields cost nothing.
-pub struct Compound<'a, W> {
+///
+/// `STRUCT` is true for structs and struct variants, the only bodies whose fields serde can
+/// skip; tuples never pay for the check.
+pub struct Compound<'a, W, const STRUCT: bool> {
     ser: &'a mut Serializer<W>,
     declared: usize,
     written: usize,
     pending_absent: usize,
 }
 
-impl<W: Write> Compound<'_, W> {
+impl<W: Write, const STRUCT: bool> Compound<'_, W, STRUCT> {
     #[inline]
     fn item<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
-        if self.pending_absent > 0 {
+        if STRUCT && self.pending_absent > 0 {
             self.write_markers()?;
         }
         self.written += 1;
@@ -372,7 +379,7 @@ impl<W: Write> Compound<'_, W> {
 /// bytes are the same as if the length had been known.
 pub enum SeqCompound<'a, W> {
     /// The length was declared.
-    Counted(Compound<'a, W>),
+    Counted(Compound<'a, W, false>),
     /// The length is counted while the items are buffered.
     Buffered {
         /// The serializer the finished sequence goes to.
@@ -438,7 +445,7 @@ impl<W: Write> ser::SerializeSeq for SeqCompound<'_, W> {
     }
 }
 
-impl<W: Write> ser::SerializeTuple for Compound<'_, W> {
+impl<W: Write> ser::SerializeTuple for Compound<'_, W, false> {
     type Ok = ();
     type Error = Error;
 
@@ -453,7 +460,7 @@ impl<W: Write> ser::SerializeTuple for Compound<'_, W> {
     }
 }
 
-impl<W: Write> ser::SerializeTupleStruct for Compound<'_, W> {
+impl<W: Write> ser::SerializeTupleStruct for Compound<'_, W, false> {
     type Ok = ();
     type Error = Error;
 
@@ -468,7 +475,7 @@ impl<W: Write> ser::SerializeTupleStruct for Compound<'_, W> {
     }
 }
 
-impl<W: Write> ser::SerializeTupleVariant for Compound<'_, W> {
+impl<W: Write> ser::SerializeTupleVariant for Compound<'_, W, false> {
     type Ok = ();
     type Error = Error;
 
@@ -503,7 +510,7 @@ impl<W: Write> ser::SerializeMap for SeqCompound<'_, W> {
     }
 }
 
-impl<W: Write> ser::SerializeStruct for Compound<'_, W> {
+impl<W: Write> ser::SerializeStruct for Compound<'_, W, true> {
     type Ok = ();
     type Error = Error;
 
@@ -528,7 +535,7 @@ impl<W: Write> ser::SerializeStruct for Compound<'_, W> {
     }
 }
 
-impl<W: Write> ser::SerializeStructVariant for Compound<'_, W> {
+impl<W: Write> ser::SerializeStructVariant for Compound<'_, W, true> {
     type Ok = ();
     type Error = Error;
 
@@ -559,12 +566,12 @@ struct FixedSerializer<'a, W>(&'a mut Serializer<W>);
 impl<W: Write> FixedSerializer<'_, W> {
     #[inline]
     fn fixed32(self, bits: [u8; 4]) -> Result<()> {
-        self.0.fixed(TAG_FIXED32, bits)
+        self.0.fixed32(bits)
     }
 
     #[inline]
     fn fixed64(self, bits: [u8; 8]) -> Result<()> {
-        self.0.fixed(TAG_FIXED64, bits)
+        self.0.fixed64(bits)
     }
 }
 
