@@ -96,10 +96,11 @@ pub enum Color {
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// How many pushes to time for the throughput figure.
-    #[arg(long, default_value_t = 50_000)]
+    /// How many pushes to time for the throughput figure (each timed phase also stops
+    /// after 5 seconds).
+    #[arg(long, default_value_t = 200_000)]
     pub messages: u32,
     /// How many request/response calls to time.
-    #[arg(long, default_value_t = 10_000)]
+    #[arg(long, default_value_t = 20_000)]
     pub calls: u32,
 }

@@ -702,3 +702,30 @@ fn usage_errors_exit_two() {
     assert_eq!(out.status.code(), Some(0));
     assert!(text(&out.stdout).contains("Exit status: 0 on success"));
 }
+
+#[test]
+fn demo_runs_unattended_and_exits_zero() {
+    let start = std::time::Instant::now();
+    let out = evowire(&["demo"], b"");
+    let elapsed = start.elapsed();
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        text(&out.stderr)
+    );
+    assert!(elapsed.as_secs() < 30, "took {elapsed:?}");
+    for expected in [
+        "1. A (v1) pushes   Order(Order { id: 1, symbol: \"EVO\", qty: 3 })  (8 bytes: 05 1b 08 1c 45 56 4f 18)",
+        "   B (v2) receives Order(Order { id: 1, symbol: \"EVO\", qty: 3, note: None })  <- `note` was not sent: it takes its default",
+        "   A (v1) receives Fill { id: 1, qty: 3 }  <- `venue` is unknown to v1: skipped",
+        "   A (v1) reads    Quote { symbol: \"EVO\", price: 12.5 }  <- `currency` skipped",
+        "   A (v1) receives Unknown  <- a variant v1 does not know: its #[serde(other)] fallback",
+        "  pushes: 200000 messages of 12 bytes in ",
+        "  calls:  20000 request/responses, 64 in flight, in ",
+        "closed: A closed the connection, B read to the end of the stream",
+    ] {
+        assert!(stdout.contains(expected), "missing {expected:?} in\n{stdout}");
+    }
+}
