@@ -128,6 +128,7 @@
 
 mod compat;
 mod error;
+mod pretty;
 #[cfg(feature = "serde-reflection")]
 mod reflection;
 mod schema;

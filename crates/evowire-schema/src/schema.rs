@@ -210,15 +210,16 @@ impl Schema {
         }
     }
 
-    /// The document as pretty-printed JSON, ending with a newline.
+    /// The document as JSON, ending with a newline: one line per field or variant where it
+    /// fits, types sorted by name, so the file is stable and a diff of two versions shows
+    /// one line per change.
     ///
     /// JSON rather than YAML: it needs no further dependency (`serde_yaml` is no longer
     /// maintained), every language reads it, and the `evowire` command line speaks JSON for
-    /// messages too. Maps are sorted by type name, so the output is stable and diffs well.
+    /// messages too.
     pub fn to_json(&self) -> String {
-        let mut s = serde_json::to_string_pretty(self).expect("a schema always serializes");
-        s.push('\n');
-        s
+        let compact = serde_json::to_string(self).expect("a schema always serializes");
+        crate::pretty::pretty(&compact)
     }
 
     /// Reads a document written by [`Schema::to_json`] (or by hand) and checks it.
