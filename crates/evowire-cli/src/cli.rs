@@ -5,6 +5,13 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 const AFTER_HELP: &str = "\
+Examples:
+  echo '1b 38 1c 45 56 4f 18' | evowire dump --hex
+  evowire json --schema order.schema.json message.bin
+  evowire json -s order.schema.json message.bin | evowire encode -s order.schema.json > copy.bin
+  evowire compat order.v1.schema.json order.v2.schema.json
+  evowire demo
+
 Exit status: 0 on success; 1 when the answer is no (a malformed message, a message that does
 not match its schema, a breaking schema change); 2 for usage errors and unreadable or invalid
 input files.
@@ -13,7 +20,7 @@ Schema documents are written by the evowire-schema library: `Schema::trace::<T>(
 
 /// Inspect, convert and check evowire messages, and see two nodes talk.
 #[derive(Debug, Parser)]
-#[command(name = "evowire", version, about, after_help = AFTER_HELP)]
+#[command(name = "evowire", version, after_help = AFTER_HELP)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -729,3 +729,146 @@ fn demo_runs_unattended_and_exits_zero() {
         assert!(stdout.contains(expected), "missing {expected:?} in\n{stdout}");
     }
 }
+
+mod sink {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    #[derive(Serialize, Deserialize, Debug, PartialEq)]
+    pub struct Marker;
+
+    #[derive(Serialize, Deserialize, Debug, PartialEq)]
+    pub struct Meters(pub i16);
+
+    #[derive(Serialize, Deserialize, Debug, PartialEq)]
+    pub struct Pair(pub u8, pub char);
+
+    #[derive(Serialize, Deserialize, Debug, PartialEq)]
+    pub enum Shape {
+        Dot,
+        Circle(f32),
+        Rect(u16, u16),
+        Poly { points: Vec<(i8, i8)> },
+    }
+
+    #[derive(Serialize, Deserialize, Debug, PartialEq)]
+    pub struct Sink {
+        pub unit: (),
+        pub marker: Marker,
+        pub flag: bool,
+        pub big: u128,
+        pub small: i128,
+        pub nan: f64,
+        pub inf: f32,
+        pub letter: char,
+        #[serde(with = "serde_bytes")]
+        pub raw: Vec<u8>,
+        pub meters: Meters,
+        pub pair: Pair,
+        pub arr: [u32; 4],
+        pub by_name: BTreeMap<String, i64>,
+        pub by_id: BTreeMap<u16, bool>,
+        pub by_pair: BTreeMap<(u8, u8), String>,
+        pub shapes: Vec<Shape>,
+        pub maybe: Option<Meters>,
+    }
+
+    pub fn value() -> Sink {
+        Sink {
+            unit: (),
+            marker: Marker,
+            flag: true,
+            big: u128::MAX,
+            small: i128::MIN,
+            nan: f64::NAN,
+            inf: f32::NEG_INFINITY,
+            letter: 'é',
+            raw: vec![0, 255],
+            meters: Meters(-2),
+            pair: Pair(1, 'x'),
+            arr: [1, 2, 3, 4],
+            by_name: [("a".to_string(), -1), ("b".to_string(), 2)].into(),
+            by_id: [(7, true)].into(),
+            by_pair: [((1, 2), "x".to_string())].into(),
+            shapes: vec![
+                Shape::Dot,
+                Shape::Circle(0.5),
+                Shape::Rect(3, 4),
+                Shape::Poly {
+                    points: vec![(-1, 1)],
+                },
+            ],
+            maybe: None,
+        }
+    }
+}
+
+#[test]
+fn json_and_encode_cover_every_kind_of_type() {
+    let dir = std::env::temp_dir().join(format!("evowire-cli-sink-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let schema = dir.join("sink.json");
+    std::fs::write(&schema, Schema::trace::<sink::Sink>().unwrap().to_json()).unwrap();
+    let schema = schema.to_str().unwrap();
+    let bytes = evowire::to_vec(&sink::value()).unwrap();
+    let json = evowire(&["json", "--schema", schema, "--compact"], &bytes);
+    expect(
+        &json,
+        0,
+        concat!(
+            r#"{"unit":null,"marker":null,"flag":true,"big":"340282366920938463463374607431768211455","#,
+            r#""small":"-170141183460469231731687303715884105728","nan":"NaN","inf":"-inf","letter":"é","#,
+            r#""raw":[0,255],"meters":-2,"pair":[1,"x"],"arr":[1,2,3,4],"by_name":{"a":-1,"b":2},"#,
+            r#""by_id":{"7":true},"by_pair":[[[1,2],"x"]],"#,
+            r#""shapes":["Dot",{"Circle":0.5},{"Rect":[3,4]},{"Poly":{"points":[[-1,1]]}}],"maybe":null}"#,
+            "\n"
+        ),
+        "",
+    );
+    let back = evowire(&["encode", "--schema", schema], &json.stdout);
+    assert_eq!(back.status.code(), Some(0), "{}", text(&back.stderr));
+    assert_eq!(back.stdout, bytes);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn json_reads_fixed_width_and_packed_numbers() {
+    #[derive(Serialize)]
+    struct Fx {
+        #[serde(with = "evowire::fixed")]
+        id: u64,
+        #[serde(with = "evowire::fixed")]
+        delta: i32,
+        #[serde(with = "evowire::packed")]
+        samples: Vec<f32>,
+    }
+    #[derive(Deserialize)]
+    #[serde(rename = "Fx")]
+    #[allow(dead_code)]
+    struct Plain {
+        id: u64,
+        delta: i32,
+        samples: Vec<f32>,
+    }
+    let dir = std::env::temp_dir().join(format!("evowire-cli-fx-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let schema = dir.join("fx.json");
+    std::fs::write(&schema, Schema::trace::<Plain>().unwrap().to_json()).unwrap();
+    let bytes = evowire::to_vec(&Fx {
+        id: 1 << 40,
+        delta: -2,
+        samples: vec![1.0, -0.5],
+    })
+    .unwrap();
+    let out = evowire(
+        &["json", "--compact", "--schema", schema.to_str().unwrap()],
+        &bytes,
+    );
+    expect(
+        &out,
+        0,
+        "{\"id\":1099511627776,\"delta\":-2,\"samples\":[1.0,-0.5]}\n",
+        "note: `Fx.samples` is packed (evowire::packed) at byte offset 15\n",
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

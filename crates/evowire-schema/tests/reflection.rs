@@ -22,7 +22,9 @@ struct Order {
 #[allow(dead_code)]
 enum Side {
     Buy,
-    Limit { price: f64 },
+    Limit {
+        price: f64,
+    },
     #[serde(other)]
     Unknown,
 }
