@@ -131,11 +131,13 @@ mod error;
 mod pretty;
 #[cfg(feature = "serde-reflection")]
 mod reflection;
+mod report;
 mod schema;
 mod trace;
 
-pub use compat::{check_compatible, Change, Report, Verdict};
+pub use compat::check_compatible;
 pub use error::SchemaError;
+pub use report::{Change, Report, Verdict};
 pub use schema::{Body, Container, Field, Schema, Type, Variant, SCHEMA_VERSION};
 /// The `serde-reflection` crate, for [`Schema::from_registry`].
 #[cfg(feature = "serde-reflection")]

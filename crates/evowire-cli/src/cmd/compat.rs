@@ -18,8 +18,8 @@ pub fn run(args: &CompatArgs) -> Result<ExitCode, Failure> {
         Color::Never => false,
         Color::Auto => {
             stdout.is_terminal()
-                && std::env::var_os("NO_COLOR").map_or(true, |v| v.is_empty())
-                && std::env::var_os("TERM").map_or(true, |t| t != "dumb")
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
         }
     };
     let mut out = stdout.lock();
