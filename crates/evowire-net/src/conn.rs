@@ -606,7 +606,7 @@ impl<In: DeserializeOwned> Receiver<In> {
             return Poll::Ready(Ok(None));
         }
         match ready!(self.rx.poll_next(cx)) {
-            Some(body) => Poll::Ready(evowire::from_slice(&body).map(Some).map_err(Error::Decode)),
+            Some(body) => Poll::Ready(evowire::from_slice(body).map(Some).map_err(Error::Decode)),
             None => {
                 self.done = true;
                 Poll::Ready(match self.core.take_fatal() {

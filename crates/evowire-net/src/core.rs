@@ -37,7 +37,7 @@ use crate::frame::{
     TAG_ERROR, TAG_MESSAGE, TAG_PING, TAG_PONG, TAG_REQUEST, TAG_RESPONSE,
 };
 use crate::handshake::Handshaken;
-use crate::inbound::{Inbound, InboundReceiver};
+use crate::inbound::{Inbound, InboundReceiver, Run};
 use crate::options::{Options, Protocol};
 
 /// A type-erased request handler: decodes the body, runs the user's handler and answers.
@@ -714,17 +714,28 @@ async fn read_loop<R: AsyncRead + Unpin>(
     }
 }
 
-/// Handles every complete frame in `buf`; message bodies are collected in `batch`.
+/// Handles every complete frame in `buf`; messages are collected in `batch`.
 async fn handle_frames(
     core: &Arc<Core>,
     buf: &mut BytesMut,
     max: usize,
-    batch: &mut Vec<Bytes>,
+    batch: &mut Vec<Run>,
     inbound: &Inbound,
 ) -> Result<Option<ReadEnd>> {
-    while let Some(payload) = take_frame(buf, max)? {
+    loop {
+        // Messages, the bulk of the traffic, leave as runs: no per-message split.
+        let (len, count) = frame::message_run(buf, max);
+        if count > 0 {
+            batch.push(Run {
+                frames: buf.split_to(len).freeze(),
+                count,
+            });
+        }
+        let Some(payload) = take_frame(buf, max)? else {
+            break;
+        };
         match Frame::parse(payload)? {
-            Frame::Message(body) => batch.push(body),
+            Frame::Message(body) => batch.push(Run::single(&body)),
             Frame::Request(id, body) => {
                 // About to wait for a handler slot: deliver the messages read so far
                 // first (running handlers may be waiting for them).

@@ -73,6 +73,28 @@ pub(crate) fn take_frame(src: &mut BytesMut, max: usize) -> Result<Option<BytesM
     Ok(Some(src.split_to(len)))
 }
 
+/// Measures the run of complete message frames (payload starting with the message tag
+/// `0x05`) at the start of `src`: returns its length in bytes and how many frames it holds.
+/// Stops before anything else: another kind of frame, an incomplete frame, an empty or
+/// oversized one (which [`take_frame`] then handles or reports).
+pub(crate) fn message_run(src: &[u8], max: usize) -> (usize, usize) {
+    let mut pos = 0;
+    let mut count = 0;
+    while let Some(rest) = src.get(pos..) {
+        let Some(prefix) = rest.first_chunk::<LEN_PREFIX>() else {
+            break;
+        };
+        let len = u32::from_be_bytes(*prefix) as usize;
+        if len > max || rest.len() - LEN_PREFIX < len || rest.get(LEN_PREFIX) != Some(&TAG_MESSAGE)
+        {
+            break;
+        }
+        pos += LEN_PREFIX + len;
+        count += 1;
+    }
+    (pos, count)
+}
+
 /// The error for a stream that ended with `leftover` bytes of an incomplete frame.
 pub(crate) fn truncated(leftover: &[u8]) -> Error {
     let need = if leftover.len() < LEN_PREFIX {

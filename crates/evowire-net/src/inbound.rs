@@ -1,9 +1,16 @@
-//! The queue of received message bodies between the reader task and the [`Receiver`].
+//! The queue of received messages between the reader task and the [`Receiver`].
 //!
-//! The reader pushes every message parsed from one read as a batch (one lock, at most one
-//! wake-up), and the receiver takes the whole queue at once into a local one, so the
-//! per-message cost is a push and a pop. When the queue holds `capacity` messages or more
-//! the reader waits, which stops it reading from the transport: backpressure.
+//! The reader does not split every message off its read buffer: it hands over **runs** of
+//! consecutive message frames, each as one [`Bytes`] slice of the read buffer still in wire
+//! layout (length prefix, the message tag `0x05`, body), together with how many messages
+//! the run holds. One run per read is typical, so the per-message cost on the reader is a
+//! length check, and the receiver walks the run and decodes each body straight from it:
+//! no per-message `Bytes` (reference count traffic between two threads), no per-message
+//! queue operation.
+//!
+//! Runs of one read are pushed as a batch (one lock, at most one wake-up); the receiver
+//! takes the whole queue at once into a local one. When `capacity` messages or more are
+//! queued, the reader waits, which stops it reading from the transport: backpressure.
 //!
 //! [`Receiver`]: crate::Receiver
 
@@ -11,22 +18,49 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll};
 
-use bytes::Bytes;
+use bytes::{BufMut, Bytes, BytesMut};
 use futures::task::AtomicWaker;
 use tokio::sync::Notify;
 
+use crate::frame::{LEN_PREFIX, TAG_MESSAGE};
+
+/// Consecutive message frames in wire layout: `[len: u32 BE][0x05][body]` repeated. Built
+/// by the reader, which has checked every length and tag.
+#[derive(Debug)]
+pub(crate) struct Run {
+    pub(crate) frames: Bytes,
+    pub(crate) count: usize,
+}
+
+impl Run {
+    /// A run of one message whose frame header was not the canonical single byte `0x05`
+    /// (a longer varint encoding of the same tag): rebuilt in the canonical layout.
+    pub(crate) fn single(body: &[u8]) -> Run {
+        let mut frame = BytesMut::with_capacity(LEN_PREFIX + 1 + body.len());
+        frame.put_u32((body.len() + 1) as u32);
+        frame.put_u8(TAG_MESSAGE);
+        frame.extend_from_slice(body);
+        Run {
+            frames: frame.freeze(),
+            count: 1,
+        }
+    }
+}
+
 struct State {
-    items: VecDeque<Bytes>,
-    /// The reader is done: no more items will come.
+    runs: VecDeque<Run>,
+    /// Messages in `runs`.
+    queued: usize,
+    /// The reader is done: no more runs will come.
     closed: bool,
-    /// The receiver was dropped: items are discarded.
+    /// The receiver was dropped: runs are discarded.
     receiver_gone: bool,
 }
 
 /// The reader's side.
 pub(crate) struct Inbound {
     state: Mutex<State>,
-    /// The receiver waiting for items.
+    /// The receiver waiting for messages.
     waker: AtomicWaker,
     /// The reader waiting for room.
     space: Notify,
@@ -41,7 +75,8 @@ impl Inbound {
     pub(crate) fn new(capacity: usize) -> (Arc<Inbound>, InboundReceiver) {
         let shared = Arc::new(Inbound {
             state: Mutex::new(State {
-                items: VecDeque::new(),
+                runs: VecDeque::new(),
+                queued: 0,
                 closed: false,
                 receiver_gone: false,
             }),
@@ -52,27 +87,32 @@ impl Inbound {
         let receiver = InboundReceiver {
             shared: shared.clone(),
             local: VecDeque::new(),
+            current: Bytes::new(),
+            pos: 0,
         };
         (shared, receiver)
     }
 
     /// Queues `batch` (leaving it empty), then waits while the queue is full.
-    pub(crate) async fn push(&self, batch: &mut Vec<Bytes>) {
-        let len = {
+    pub(crate) async fn push(&self, batch: &mut Vec<Run>) {
+        let queued = {
             let mut s = lock(&self.state);
             if s.receiver_gone {
                 tracing::trace!(
-                    count = batch.len(),
+                    count = batch.iter().map(|r| r.count).sum::<usize>(),
                     "messages dropped: the receiver is gone"
                 );
                 batch.clear();
                 return;
             }
-            s.items.extend(batch.drain(..));
-            s.items.len()
+            for run in batch.drain(..) {
+                s.queued += run.count;
+                s.runs.push_back(run);
+            }
+            s.queued
         };
         self.waker.wake();
-        if len < self.capacity {
+        if queued < self.capacity {
             return;
         }
         loop {
@@ -81,7 +121,7 @@ impl Inbound {
             notified.as_mut().enable();
             {
                 let s = lock(&self.state);
-                if s.items.len() < self.capacity || s.receiver_gone {
+                if s.queued < self.capacity || s.receiver_gone {
                     return;
                 }
             }
@@ -89,7 +129,7 @@ impl Inbound {
         }
     }
 
-    /// No more items will come.
+    /// No more runs will come.
     pub(crate) fn close(&self) {
         lock(&self.state).closed = true;
         self.waker.wake();
@@ -99,31 +139,59 @@ impl Inbound {
 /// The receiver's side.
 pub(crate) struct InboundReceiver {
     shared: Arc<Inbound>,
-    local: VecDeque<Bytes>,
+    local: VecDeque<Run>,
+    /// The run being read, and where its next frame starts.
+    current: Bytes,
+    pos: usize,
 }
 
 impl InboundReceiver {
-    /// The next body, or `None` once the reader is done and everything was taken.
-    pub(crate) fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Bytes>> {
-        if let Some(item) = self.local.pop_front() {
-            return Poll::Ready(Some(item));
+    /// The next message body, or `None` once the reader is done and everything was taken.
+    pub(crate) fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<&[u8]>> {
+        if self.pos >= self.current.len() {
+            let run = match self.local.pop_front() {
+                Some(run) => run,
+                None => match self.take(cx) {
+                    Poll::Ready(Some(run)) => run,
+                    Poll::Ready(None) => return Poll::Ready(None),
+                    Poll::Pending => return Poll::Pending,
+                },
+            };
+            self.current = run.frames;
+            self.pos = 0;
         }
-        if let Some(ready) = self.take() {
+        // The reader built the run, so each frame is `[len][0x05][body]` with a correct
+        // length; the clamps only keep a (impossible) malformed run from panicking.
+        let rest = &self.current[self.pos..];
+        let len = match rest.first_chunk::<LEN_PREFIX>() {
+            Some(prefix) => u32::from_be_bytes(*prefix) as usize,
+            None => rest.len(),
+        };
+        let end = (LEN_PREFIX + len).min(rest.len());
+        let body = (LEN_PREFIX + 1).min(end)..end;
+        self.pos += end;
+        Poll::Ready(Some(&rest[body]))
+    }
+
+    /// Takes the shared queue into `local` and returns its first run; `None` at the end,
+    /// pending while there is nothing yet.
+    fn take(&mut self, cx: &mut Context<'_>) -> Poll<Option<Run>> {
+        if let Some(ready) = self.try_take() {
             return Poll::Ready(ready);
         }
         self.shared.waker.register(cx.waker());
         // Check again: the reader may have pushed between the first check and `register`.
-        match self.take() {
+        match self.try_take() {
             Some(ready) => Poll::Ready(ready),
             None => Poll::Pending,
         }
     }
 
-    /// Takes the shared queue; `None` if there is nothing yet.
-    fn take(&mut self) -> Option<Option<Bytes>> {
+    fn try_take(&mut self) -> Option<Option<Run>> {
         let mut s = lock(&self.shared.state);
-        if !s.items.is_empty() {
-            std::mem::swap(&mut s.items, &mut self.local);
+        if !s.runs.is_empty() {
+            std::mem::swap(&mut s.runs, &mut self.local);
+            s.queued = 0;
             drop(s);
             self.shared.space.notify_one();
             return Some(self.local.pop_front());
@@ -140,7 +208,8 @@ impl Drop for InboundReceiver {
         {
             let mut s = lock(&self.shared.state);
             s.receiver_gone = true;
-            s.items.clear();
+            s.runs.clear();
+            s.queued = 0;
         }
         self.shared.space.notify_one();
     }

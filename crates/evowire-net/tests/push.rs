@@ -235,3 +235,73 @@ async fn undecodable_message_is_skipped_with_an_error() {
     );
     assert_eq!(items[2], Ok(2));
 }
+
+#[tokio::test]
+async fn messages_interleaved_with_other_frames_in_one_read_arrive_in_order() {
+    use common::{frame, message_payload, raw_client, read_frame, RawHello, RawReply};
+    use tokio::io::AsyncWriteExt;
+
+    let o = opts("mixed");
+    let mut listener = Listener::<u64, u64>::bind("127.0.0.1:0", o.clone())
+        .await
+        .unwrap()
+        .with_handler(evowire_net::Handler::new(|n: u64| async move {
+            Ok::<_, String>(n * 2)
+        }));
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move {
+        let mut conn = listener.accept().await.unwrap();
+        let mut items = Vec::new();
+        loop {
+            match conn.recv().await {
+                Ok(Some(n)) => items.push(Ok(n)),
+                Ok(None) => break,
+                Err(e) => items.push(Err(e.to_string())),
+            }
+        }
+        items
+    });
+    let (mut raw, reply) = raw_client(addr, RawHello("mixed".into(), 1, 0, 1 << 20)).await;
+    assert!(matches!(reply, RawReply::Welcome(_)), "{reply:?}");
+
+    // Everything in one write, so the receiving side parses it from one read: runs of
+    // messages broken up by a request, a ping, a message whose kind is written as a
+    // (valid, longer) two-byte varint, and a message that is not a u64.
+    let mut out = Vec::new();
+    out.extend(frame(&message_payload(&1u64)));
+    out.extend(frame(&message_payload(&2u64)));
+    out.extend(frame(&[0x0d, 0x13, 0x08, 0x28])); // Request(1, 5)
+    out.extend(frame(&message_payload(&3u64)));
+    out.extend(frame(&[0x2d, 0x18])); // Ping(3)
+    out.extend(frame(&[0x85, 0x00, 0x20])); // Message(4), kind as `85 00`
+    out.extend(frame(&message_payload(&"text")));
+    out.extend(frame(&message_payload(&5u64)));
+    out.extend(frame(&[0x25, 0x00])); // Close
+    raw.write_all(&out).await.unwrap();
+
+    let items = within(server).await.unwrap();
+    assert_eq!(items.len(), 6, "{items:?}");
+    assert_eq!(items[..4], [Ok(1), Ok(2), Ok(3), Ok(4)]);
+    assert!(
+        items[4]
+            .as_ref()
+            .unwrap_err()
+            .starts_with("cannot decode message: "),
+        "{items:?}"
+    );
+    assert_eq!(items[5], Ok(5));
+
+    // The request was answered and the ping ponged, in the order they were read.
+    let mut answers = Vec::new();
+    while let Ok(payload) = within(read_frame(&mut raw)).await {
+        answers.push(payload);
+    }
+    assert_eq!(
+        answers,
+        [
+            vec![0x15, 0x13, 0x08, 0x50], // Response(1, 10)
+            vec![0x35, 0x18],             // Pong(3)
+            vec![0x25, 0x00],             // Close
+        ]
+    );
+}
