@@ -2,7 +2,7 @@
 //! and a typed pull consumer that acks only after the handler succeeded.
 
 use std::fmt::{self, Display};
-use std::future::{Future, IntoFuture};
+use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use async_nats::jetstream::consumer::pull::{self, MessagesErrorKind};
 use async_nats::jetstream::consumer::PullConsumer;
-use async_nats::jetstream::context::{PublishAckFuture, PublishErrorKind};
+use async_nats::jetstream::context::PublishErrorKind;
 use async_nats::jetstream::message::Acker;
 use async_nats::jetstream::publish::PublishAck;
 use async_nats::jetstream::AckKind;
@@ -61,8 +61,12 @@ impl JetStream {
 
     /// Publishes `msg` on `subject` and returns the pending ack without waiting for it, so
     /// many publishes can be in flight; await the [`PendingAck`] to learn that the message
-    /// was stored. At most the context's `max_ack_inflight` acks are pending at once
-    /// (further publishes wait).
+    /// was stored.
+    ///
+    /// Each pending ack holds one of the context's `max_ack_inflight` permits (5,000 by
+    /// default) until it is awaited or dropped, and a publish waits for a free permit: so
+    /// await them in batches (publish 1,000, await those 1,000, …) rather than collecting
+    /// more than 5,000 first, which would wait forever.
     pub async fn publish_deferred<T: Message>(
         &self,
         subject: impl Into<Subject>,
@@ -75,7 +79,9 @@ impl JetStream {
             .publish_with_headers(subject.clone(), T::TYPE.headers(), payload)
             .await
         {
-            Ok(inner) => Ok(PendingAck { inner, subject }),
+            Ok(ack) => Ok(PendingAck {
+                inner: async move { ack.await.map_err(|e| publish_error(&subject, e)) }.boxed(),
+            }),
             Err(e) => Err(publish_error(&subject, e)),
         }
     }
@@ -121,27 +127,24 @@ fn publish_error(subject: &Subject, e: async_nats::jetstream::context::PublishEr
     }
 }
 
-/// The stream's ack of a [`JetStream::publish_deferred`], still to come. Await it.
+/// The stream's ack of a [`JetStream::publish_deferred`], still to come: a future of the
+/// [`PublishAck`] (or of the error that the message was not stored).
+#[must_use = "the message may not be stored: await the ack"]
 pub struct PendingAck {
-    inner: PublishAckFuture,
-    subject: Subject,
+    inner: BoxFuture<'static, Result<PublishAck>>,
 }
 
 impl fmt::Debug for PendingAck {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PendingAck")
-            .field("subject", &self.subject)
-            .finish_non_exhaustive()
+        f.debug_struct("PendingAck").finish_non_exhaustive()
     }
 }
 
-impl IntoFuture for PendingAck {
+impl Future for PendingAck {
     type Output = Result<PublishAck>;
-    type IntoFuture = BoxFuture<'static, Result<PublishAck>>;
 
-    fn into_future(self) -> Self::IntoFuture {
-        let PendingAck { inner, subject } = self;
-        async move { inner.await.map_err(|e| publish_error(&subject, e)) }.boxed()
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.inner.poll_unpin(cx)
     }
 }
 
@@ -286,9 +289,23 @@ impl<T: Message> Consumer<T> {
         }
     }
 
-    /// The untyped consumer (for its info).
+    /// The untyped consumer.
     pub fn get_ref(&self) -> &PullConsumer {
         &self.inner
+    }
+
+    /// The consumer's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The consumer's current state from the server: pending, unacknowledged
+    /// (`num_ack_pending`) and redelivered message counts.
+    pub async fn info(&self) -> Result<async_nats::jetstream::consumer::Info> {
+        self.inner
+            .get_info()
+            .await
+            .map_err(|e| Error::nats("consumer info", self.name.as_str(), e))
     }
 
     /// The consumer's messages, decoded, as they arrive: a [`Stream`] of
