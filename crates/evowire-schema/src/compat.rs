@@ -862,10 +862,7 @@ fn record_view<'a>(shape: &Shape<'a>) -> (RecKind, Vec<FieldRef<'a>>) {
                 })
                 .collect(),
         ),
-        Shape::Array(item, len) => (
-            RecKind::Array,
-            positional(std::iter::repeat(*item).take(*len)),
-        ),
+        Shape::Array(item, len) => (RecKind::Array, positional(std::iter::repeat_n(*item, *len))),
         _ => unreachable!("only records and arrays are viewed as records"),
     }
 }

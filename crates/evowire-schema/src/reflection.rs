@@ -5,11 +5,11 @@ use serde_reflection::{ContainerFormat, Format, Named, Registry, VariantFormat};
 use crate::error::SchemaError;
 use crate::schema::{Body, Container, Field, Schema, Type, Variant};
 
-/// The newtype name through which `evowire::packed` asks for its bytes form.
-const PACKED_TOKEN: &str = "$evowire::private::Packed";
-/// The newtype name through which `evowire::fixed` asks for fixed-width integers (only
-/// visible when serializing, so never seen by `trace`).
-const FIXED_TOKEN: &str = "$evowire::private::Fixed";
+// The newtype name through which `evowire::packed` asks for its bytes form.
+use evowire::__private::PACKED_TOKEN;
+// The newtype name through which `evowire::fixed` asks for fixed-width integers (only
+// visible when serializing, so never seen by `trace`).
+use evowire::__private::FIXED_TOKEN;
 
 impl Schema {
     /// Converts a `serde-reflection` registry and root format into a schema, for types traced

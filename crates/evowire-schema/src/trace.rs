@@ -28,8 +28,8 @@ use serde::Deserialize;
 use crate::error::SchemaError;
 use crate::schema::{Body, Container, Field, Schema, Type, Variant};
 
-/// The newtype name through which `evowire::packed` asks for its bytes form.
-const PACKED_TOKEN: &str = "$evowire::private::Packed";
+// The newtype name through which `evowire::packed` asks for its bytes form.
+use evowire::__private::PACKED_TOKEN;
 /// Passes before giving up on a type that never finishes tracing.
 const MAX_PASSES: usize = 10_000;
 /// Named types nested in one another before a recursive type is declared untraceable.

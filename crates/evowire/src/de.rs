@@ -14,7 +14,7 @@ use crate::wire::{self, WireType, TAG_ABSENT, TAG_FIXED32, TAG_FIXED64};
 
 /// The newtype-struct name through which [`Value`](crate::Value) asks this deserializer for
 /// a lossless view (variants through `visit_enum`, absent markers as values).
-pub(crate) const VALUE_TOKEN: &str = "$evowire::private::Value";
+pub const VALUE_TOKEN: &str = "$evowire::private::Value";
 /// The variant key a lossless view reports for an absent-field marker.
 pub(crate) const ABSENT_TOKEN: &str = "$evowire::private::Absent";
 

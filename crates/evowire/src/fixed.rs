@@ -45,7 +45,7 @@ use serde::ser::{Serialize, Serializer};
 
 /// The newtype-struct name through which an evowire serializer is asked for a fixed-width
 /// encoding of the integer inside.
-pub(crate) const FIXED_TOKEN: &str = "$evowire::private::Fixed";
+pub const FIXED_TOKEN: &str = "$evowire::private::Fixed";
 
 /// Integer types that `#[serde(with = "evowire::fixed")]` accepts.
 pub trait FixedWidth: Sized {

@@ -82,7 +82,8 @@
 //!   valid UTF-8.
 //! * Add an enum variant at the back. Old readers decode it only through a unit variant
 //!   marked `#[serde(other)]`, whose body (of any kind) is skipped: give every enum that may
-//!   grow such a fallback.
+//!   grow such a fallback. serde wants the fallback last, so a new variant goes in just
+//!   before it and the fallback's own index moves: never send the fallback variant itself.
 //! * Deprecate a field by changing its type to `()` in readers first (any item reads as
 //!   unit), then in writers; re-use the slot by changing writers first.
 //! * Integers may switch between varint and fixed-width encodings (readers accept the fixed32
@@ -177,6 +178,15 @@ pub use error::{Error, ErrorKind, Result};
 pub use options::{DecodeOptions, DEFAULT_MAX_DEPTH};
 pub use ser::{Compound, SeqCompound, Serializer};
 pub use value::Value;
+
+/// Names this crate's serializer and deserializer recognise, for tools (such as the schema
+/// tracer) that must recognise them too. Not a stable API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::de::VALUE_TOKEN;
+    pub use crate::fixed::FIXED_TOKEN;
+    pub use crate::packed::PACKED_TOKEN;
+}
 
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};

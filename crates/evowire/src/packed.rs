@@ -53,7 +53,7 @@ use serde::{Deserialize, Serialize};
 
 /// The newtype-struct name through which a packed reader asks an evowire deserializer for
 /// either encoding (a bytes item or a plain sequence).
-pub(crate) const PACKED_TOKEN: &str = "$evowire::private::Packed";
+pub const PACKED_TOKEN: &str = "$evowire::private::Packed";
 
 mod private {
     pub trait Sealed {}

@@ -5,16 +5,17 @@
 //! decode there. Length prefixes claiming far more than the input holds must fail fast and
 //! without allocating from the claim: a counting global allocator tracks the peak.
 //!
-//! Every test takes one lock, so the allocator's counters see one test at a time.
+//! The allocator counts per thread, so a measurement sees only the decoding thread; every
+//! test also takes one lock so timing budgets are not shared with a parallel test.
 
 // The counting allocator below is the only unsafe code: it forwards to `System`.
 #![allow(unsafe_code)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Debug;
 use std::io;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -28,20 +29,29 @@ use serde_bytes::ByteBuf;
 
 struct Counting;
 
-static CURRENT: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
+// Per-thread counters: the test harness's own threads allocate too (output capture, other
+// tests), and a measurement must see only the thread that runs the decode. `const`-initialised
+// `Cell`s of plain integers need no allocation and no destructor, so the allocator may use them.
+thread_local! {
+    static CURRENT: Cell<isize> = const { Cell::new(0) };
+    static PEAK: Cell<isize> = const { Cell::new(0) };
+}
 
 fn grew(bytes: usize) {
-    let now = CURRENT.fetch_add(bytes, Ordering::Relaxed) + bytes;
-    PEAK.fetch_max(now, Ordering::Relaxed);
+    let _ = CURRENT.try_with(|current| {
+        let now = current.get().saturating_add(bytes as isize);
+        current.set(now);
+        let _ = PEAK.try_with(|peak| peak.set(peak.get().max(now)));
+    });
 }
 
 fn shrank(bytes: usize) {
-    CURRENT.fetch_sub(bytes, Ordering::Relaxed);
+    let _ = CURRENT.try_with(|current| current.set(current.get().saturating_sub(bytes as isize)));
 }
 
 // SAFETY: every method forwards to `System` with the caller's arguments unchanged, so
-// `System`'s guarantees hold; the counters are plain atomics and never allocate.
+// `System`'s guarantees hold; the counters are const-initialised thread-local integers,
+// which never allocate and have no destructor.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         // SAFETY: forwarded as is; the caller upholds `alloc`'s contract.
@@ -87,14 +97,14 @@ fn serial() -> MutexGuard<'static, ()> {
     LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// Runs `f` and returns its result with the peak number of bytes allocated above what was
-/// live when it started.
+/// Runs `f` and returns its result with the peak number of bytes this thread allocated above
+/// what it had live when `f` started.
 fn peak_during<R>(f: impl FnOnce() -> R) -> (R, usize) {
-    let base = CURRENT.load(Ordering::Relaxed);
-    PEAK.store(base, Ordering::Relaxed);
+    let base = CURRENT.with(Cell::get);
+    PEAK.with(|peak| peak.set(base));
     let r = f();
-    let peak = PEAK.load(Ordering::Relaxed).saturating_sub(base);
-    (r, peak)
+    let peak = PEAK.with(Cell::get).saturating_sub(base);
+    (r, peak.max(0) as usize)
 }
 
 const PEAK_BUDGET: usize = 1 << 20;
