@@ -440,7 +440,9 @@ impl<Out: Serialize> Sender<Out> {
     /// [`Error::FrameTooLarge`] (above the peer's limit) for this message only, the
     /// connection stays usable.
     pub async fn send(&self, msg: impl Borrow<Out>) -> Result<()> {
-        self.core().send_frame(&[TAG_MESSAGE], msg.borrow()).await
+        self.core()
+            .send_frame(&[TAG_MESSAGE], msg.borrow(), false)
+            .await
     }
 
     /// Sends `req` as a request and waits for the answer, decoded as `R` (the type the

@@ -16,17 +16,20 @@
 //!   reader keeps reading until the peer's close frame (or end of stream, or the close
 //!   timeout). A side that receives a close frame answers with its own the same way.
 
+use std::any::Any;
 use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use bytes::{Bytes, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 use serde::Serialize;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpStream;
 use tokio::sync::{oneshot, watch, Notify, Semaphore};
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
@@ -68,15 +71,28 @@ pub(crate) enum Phase {
     Done,
 }
 
+/// The transport's halves, boxed so that the core is not generic.
+type BoxReader = Pin<Box<dyn AsyncRead + Send>>;
+type BoxWriter = Pin<Box<dyn AsyncWrite + Send>>;
+
 struct WriteState {
     buf: BytesMut,
     mode: Mode,
-    /// Bytes ever appended / ever written to the transport.
+    /// Bytes ever appended / ever written (and flushed) to the transport.
     appended: u64,
     flushed: u64,
     /// Our close frame is queued / reached the transport.
     close_queued: bool,
     close_flushed: bool,
+    /// The transport's write half while the writer task is not using it. A direct writer
+    /// (see [`Core::write_direct`]) uses it in place, under this lock; the writer task takes
+    /// it out for the time of an asynchronous write.
+    io: Option<BoxWriter>,
+    /// Bytes written directly whose flush did not complete: the writer task flushes them.
+    unflushed: u64,
+    /// The reader is handling the frames of one read and writes the answers they produce
+    /// itself afterwards: appending to an empty buffer does not wake the writer meanwhile.
+    deferred: bool,
 }
 
 struct Pending {
@@ -93,6 +109,10 @@ pub(crate) struct Core {
     progress: Notify,
     pending: Mutex<Pending>,
     next_id: AtomicU64,
+    /// Calls waiting for their answer: a lone call writes its request directly.
+    in_flight: AtomicUsize,
+    /// Tasks waiting on `progress`: without any, progress needs no notification.
+    waiters: AtomicUsize,
     fatal: Mutex<Option<Error>>,
     cancel: CancellationToken,
     phase: watch::Sender<Phase>,
@@ -126,6 +146,7 @@ impl Core {
     where
         T: AsyncRead + AsyncWrite + Send + 'static,
     {
+        let (rd, wr) = split_io(io);
         let span = tracing::info_span!(
             "evowire_net::connection",
             peer = %peer_addr.map_or_else(|| "-".to_string(), |a| a.to_string()),
@@ -140,6 +161,9 @@ impl Core {
                 flushed: 0,
                 close_queued: false,
                 close_flushed: false,
+                io: Some(wr),
+                unflushed: 0,
+                deferred: false,
             }),
             wake_writer: Notify::new(),
             progress: Notify::new(),
@@ -148,6 +172,8 @@ impl Core {
                 closed: false,
             }),
             next_id: AtomicU64::new(1),
+            in_flight: AtomicUsize::new(0),
+            waiters: AtomicUsize::new(0),
             fatal: Mutex::new(None),
             cancel: CancellationToken::new(),
             phase: watch::Sender::new(Phase::Open),
@@ -162,8 +188,7 @@ impl Core {
             peer_max_frame: hs.peer_max_frame,
             span: span.clone(),
         });
-        let (rd, wr) = tokio::io::split(io);
-        tokio::spawn(writer_task(core.clone(), wr).instrument(span.clone()));
+        tokio::spawn(writer_task(core.clone()).instrument(span.clone()));
         tokio::spawn(
             reader_task(core.clone(), rd, hs.leftover, inbound_tx).instrument(span.clone()),
         );
@@ -176,10 +201,13 @@ impl Core {
     // ----- sending -------------------------------------------------------------------
 
     /// Appends a user frame (message or request), waiting while the send buffer is full.
+    /// With `direct`, a frame that finds the buffer empty and the writer task idle is
+    /// written to the transport right here (see [`write_direct`](Self::write_direct)).
     pub(crate) async fn send_frame<T: Serialize + ?Sized>(
         &self,
         header: &[u8],
         body: &T,
+        direct: bool,
     ) -> Result<()> {
         // Fast path: room in the buffer, no waiter registration.
         {
@@ -188,9 +216,10 @@ impl Core {
                 return Err(Error::Closed);
             }
             if w.buf.len() < self.opts.send_buffer {
-                return self.append_locked(w, header, body);
+                return self.append_locked(w, header, body, direct);
             }
         }
+        let _waiting = self.waiting();
         loop {
             let notified = self.progress.notified();
             tokio::pin!(notified);
@@ -201,10 +230,25 @@ impl Core {
                     return Err(Error::Closed);
                 }
                 if w.buf.len() < self.opts.send_buffer {
-                    return self.append_locked(w, header, body);
+                    return self.append_locked(w, header, body, direct);
                 }
             }
             notified.await;
+        }
+    }
+
+    /// Counts a task waiting on `progress` until the guard is dropped.
+    fn waiting(&self) -> Waiting<'_> {
+        self.waiters.fetch_add(1, Ordering::SeqCst);
+        Waiting(&self.waiters)
+    }
+
+    /// Wakes the tasks waiting on `progress`, if any. Callers changed the state they wait
+    /// for under the write lock before: a waiter counts itself before it checks that
+    /// state under the same lock, so it is either counted here or sees the change.
+    fn notify_progress(&self) {
+        if self.waiters.load(Ordering::SeqCst) > 0 {
+            self.progress.notify_waiters();
         }
     }
 
@@ -214,7 +258,7 @@ impl Core {
         if w.mode != Mode::Open {
             return Err(Error::Closed);
         }
-        self.append_locked(w, &[TAG_MESSAGE], body)
+        self.append_locked(w, &[TAG_MESSAGE], body, false)
     }
 
     /// `Ok(true)` when a user frame would be accepted now without waiting.
@@ -228,6 +272,7 @@ impl Core {
 
     /// Waits until the send buffer has room (or the connection is closed).
     pub(crate) async fn wait_room(self: Arc<Self>) -> Result<()> {
+        let _waiting = self.waiting();
         loop {
             let notified = self.progress.notified();
             tokio::pin!(notified);
@@ -244,15 +289,102 @@ impl Core {
         mut w: MutexGuard<'_, WriteState>,
         header: &[u8],
         body: &T,
+        direct: bool,
     ) -> Result<()> {
         let before = w.buf.len();
         encode_frame(&mut w.buf, self.peer_max_frame, header, body)?;
         w.appended += (w.buf.len() - before) as u64;
+        if before == 0 && direct && !w.deferred {
+            let done = self.write_direct(&mut w);
+            drop(w);
+            if !done {
+                self.wake_writer.notify_one();
+            }
+            return Ok(());
+        }
+        self.appended(w, before);
+        Ok(())
+    }
+
+    /// After an append to a buffer that held `before` bytes: wakes the writer if the
+    /// buffer was empty (otherwise it was woken already), unless the reader will write.
+    fn appended(&self, w: MutexGuard<'_, WriteState>, before: usize) {
+        let wake = before == 0 && !w.deferred;
         drop(w);
-        if before == 0 {
+        if wake {
             self.wake_writer.notify_one();
         }
-        Ok(())
+    }
+
+    /// Writes the buffer to the transport here and now, without waiting, when the writer
+    /// task is idle (it has left the transport in the state). This saves the hand-off to
+    /// the writer task, which matters for lone requests and for answers the reader
+    /// produces inline. The write lock is held meanwhile: writes never block (the
+    /// transport is polled with a no-op waker), they only cost the system call.
+    ///
+    /// Returns `true` when nothing is left to do, `false` when the writer task must take
+    /// over (the transport would block, failed, or needs an asynchronous flush): the
+    /// caller then wakes it, and it finishes the job or reports the error.
+    fn write_direct(&self, w: &mut WriteState) -> bool {
+        if !matches!(w.mode, Mode::Open | Mode::Closing) {
+            return w.buf.is_empty();
+        }
+        let WriteState {
+            buf,
+            io,
+            flushed,
+            unflushed,
+            ..
+        } = w;
+        let Some(io) = io.as_mut() else {
+            // The writer task is writing; it checks the buffer again when it is done.
+            return true;
+        };
+        let mut cx = Context::from_waker(futures::task::noop_waker_ref());
+        let mut written = 0;
+        while written < buf.len() {
+            match io.as_mut().poll_write(&mut cx, &buf[written..]) {
+                Poll::Ready(Ok(n)) if n > 0 => written += n,
+                _ => break,
+            }
+        }
+        if written == buf.len() {
+            buf.clear();
+        } else {
+            buf.advance(written);
+        }
+        *unflushed += written as u64;
+        if *unflushed > 0 {
+            if let Poll::Ready(Ok(())) = io.as_mut().poll_flush(&mut cx) {
+                *flushed += std::mem::take(unflushed);
+            }
+        }
+        let done = buf.is_empty() && *unflushed == 0;
+        if written > 0 {
+            self.notify_progress();
+        }
+        done
+    }
+
+    /// The reader is about to handle frames that may produce answers: hold them back
+    /// until [`end_deferred`](Self::end_deferred), which writes them all at once.
+    fn begin_deferred(&self) {
+        lock(&self.write).deferred = true;
+    }
+
+    /// Writes what was produced since [`begin_deferred`](Self::begin_deferred), directly
+    /// if the writer task is idle, else through it.
+    fn end_deferred(&self) {
+        let mut w = lock(&self.write);
+        w.deferred = false;
+        if w.buf.is_empty() {
+            return;
+        }
+        let done = self.write_direct(&mut w);
+        drop(w);
+        if !done {
+            self.wake_writer.notify_one();
+        }
     }
 
     /// Appends a response, error, ping or pong: no waiting, refused only once the close
@@ -268,10 +400,7 @@ impl Core {
             None => put_raw_frame(&mut w.buf, header),
         }
         w.appended += (w.buf.len() - before) as u64;
-        drop(w);
-        if before == 0 {
-            self.wake_writer.notify_one();
-        }
+        self.appended(w, before);
         Ok(())
     }
 
@@ -294,6 +423,7 @@ impl Core {
 
     /// Waits until everything appended before this call reached the transport.
     pub(crate) async fn flush(self: Arc<Self>) -> Result<()> {
+        let _waiting = self.waiting();
         let target = lock(&self.write).appended;
         loop {
             let notified = self.progress.notified();
@@ -330,13 +460,16 @@ impl Core {
                 }
                 p.calls.insert(id, tx);
             }
+            let alone = self.in_flight.fetch_add(1, Ordering::Relaxed) == 0;
             let mut guard = PendingGuard {
                 core: self,
                 id,
                 armed: true,
             };
             let (h, n) = id_header(TAG_REQUEST, id);
-            self.send_frame(&h[..n], req).await?;
+            // A lone call writes its request itself; with more in flight the writer task
+            // gathers the requests into fewer writes.
+            self.send_frame(&h[..n], req, alone).await?;
             let result = rx.await.unwrap_or(Err(Error::Closed));
             guard.armed = false;
             result
@@ -418,11 +551,14 @@ impl Core {
     /// Ends the connection at once because of `err`.
     fn fail(&self, err: Error) {
         tracing::warn!(parent: &self.span, error = %err, "connection failed");
-        {
+        let io = {
             let mut w = lock(&self.write);
             w.mode = Mode::Failed;
             w.buf.clear();
-        }
+            w.io.take()
+        };
+        // Nothing more is written: let the transport go (closing its write direction).
+        drop(io);
         lock(&self.fatal).get_or_insert(err);
         self.close_pending();
         self.cancel.cancel();
@@ -457,13 +593,15 @@ impl Core {
     fn task_done(&self) {
         if self.tasks.fetch_sub(1, Ordering::AcqRel) == 1 {
             self.close_pending();
-            {
+            let io = {
                 let mut w = lock(&self.write);
                 if w.mode != Mode::Failed {
                     w.mode = Mode::Failed;
                     w.buf.clear();
                 }
-            }
+                w.io.take()
+            };
+            drop(io);
             self.cancel.cancel();
             self.phase.send_replace(Phase::Done);
             self.progress.notify_waiters();
@@ -471,9 +609,12 @@ impl Core {
         }
     }
 
+    /// Notes that bytes arrived, for the keepalive (only it reads the clock for this).
     fn touch(&self) {
-        let ms = self.started.elapsed().as_millis() as u64;
-        self.last_recv.store(ms, Ordering::Relaxed);
+        if self.opts.keepalive.is_some() {
+            let ms = self.started.elapsed().as_millis() as u64;
+            self.last_recv.store(ms, Ordering::Relaxed);
+        }
     }
 
     fn handlers_idle(&self) -> bool {
@@ -529,25 +670,57 @@ struct PendingGuard<'a> {
 
 impl Drop for PendingGuard<'_> {
     fn drop(&mut self) {
+        self.core.in_flight.fetch_sub(1, Ordering::Relaxed);
         if self.armed {
             lock(&self.core.pending).calls.remove(&self.id);
         }
     }
 }
 
+/// Counts a task waiting on [`Core::progress`] while it lives.
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Splits the transport. TCP, the common case, splits into halves without a lock between
+/// them; other transports go through `tokio::io::split`.
+fn split_io<T>(io: T) -> (BoxReader, BoxWriter)
+where
+    T: AsyncRead + AsyncWrite + Send + 'static,
+{
+    let io: Box<dyn Any + Send> = Box::new(io);
+    match io.downcast::<TcpStream>() {
+        Ok(tcp) => {
+            let (rd, wr) = tcp.into_split();
+            (Box::pin(rd), Box::pin(wr))
+        }
+        Err(io) => match io.downcast::<T>() {
+            Ok(io) => {
+                let (rd, wr) = tokio::io::split(*io);
+                (Box::pin(rd), Box::pin(wr))
+            }
+            Err(_) => unreachable!("the box holds the transport it was made from"),
+        },
+    }
+}
+
 // ----- tasks ---------------------------------------------------------------------------
 
 enum WriteStep {
-    Write,
+    Write(BoxWriter, u64),
     Wait,
     Again,
-    Finish,
+    Finish(Option<BoxWriter>),
     Stop,
 }
 
-async fn writer_task<W: AsyncWrite + Unpin>(core: Arc<Core>, mut io: W) {
+async fn writer_task(core: Arc<Core>) {
     let result = tokio::select! {
-        r = write_loop(&core, &mut io) => r,
+        r = write_loop(&core) => r,
         () = core.cancel.cancelled() => Ok(()),
     };
     if let Err(e) = result {
@@ -556,15 +729,21 @@ async fn writer_task<W: AsyncWrite + Unpin>(core: Arc<Core>, mut io: W) {
     core.task_done();
 }
 
-async fn write_loop<W: AsyncWrite + Unpin>(core: &Core, io: &mut W) -> Result<()> {
+async fn write_loop(core: &Core) -> Result<()> {
     let keep = core.opts.send_buffer.max(64 * 1024) * 2;
     let mut spare = BytesMut::with_capacity(8 * 1024);
     loop {
         let step = {
             let mut w = lock(&core.write);
-            if !w.buf.is_empty() {
-                std::mem::swap(&mut w.buf, &mut spare);
-                WriteStep::Write
+            if !w.buf.is_empty() || w.unflushed > 0 {
+                // Only this task takes the transport out, so it is there.
+                match w.io.take() {
+                    Some(io) => {
+                        std::mem::swap(&mut w.buf, &mut spare);
+                        WriteStep::Write(io, std::mem::take(&mut w.unflushed))
+                    }
+                    None => WriteStep::Stop,
+                }
             } else {
                 match w.mode {
                     Mode::Open => WriteStep::Wait,
@@ -577,28 +756,39 @@ async fn write_loop<W: AsyncWrite + Unpin>(core: &Core, io: &mut W) -> Result<()
                         WriteStep::Again
                     }
                     Mode::Closing => WriteStep::Wait,
-                    Mode::Finished => WriteStep::Finish,
+                    Mode::Finished => WriteStep::Finish(w.io.take()),
                     Mode::Failed => WriteStep::Stop,
                 }
             }
         };
         match step {
-            WriteStep::Write => {
+            WriteStep::Write(mut io, unflushed) => {
                 io.write_all(&spare).await?;
                 io.flush().await?;
-                let n = spare.len() as u64;
+                let n = spare.len() as u64 + unflushed;
                 spare.clear();
                 if spare.capacity() > keep {
                     spare = BytesMut::with_capacity(8 * 1024);
                 }
-                lock(&core.write).flushed += n;
-                core.progress.notify_waiters();
+                {
+                    let mut w = lock(&core.write);
+                    w.io = Some(io);
+                    w.flushed += n;
+                }
+                core.notify_progress();
             }
-            WriteStep::Wait => core.wake_writer.notified().await,
+            WriteStep::Wait => {
+                core.wake_writer.notified().await;
+                // Let the tasks that are ready to run now (callers woken by a batch of
+                // answers, say) append their frames first: one write instead of many.
+                tokio::task::yield_now().await;
+            }
             WriteStep::Again => {}
-            WriteStep::Finish => {
-                io.flush().await?;
-                let _ = io.shutdown().await;
+            WriteStep::Finish(io) => {
+                if let Some(mut io) = io {
+                    io.flush().await?;
+                    let _ = io.shutdown().await;
+                }
                 {
                     let mut w = lock(&core.write);
                     w.close_flushed = w.close_queued;
@@ -625,9 +815,9 @@ enum ReadEnd {
     Eof,
 }
 
-async fn reader_task<R: AsyncRead + Unpin>(
+async fn reader_task(
     core: Arc<Core>,
-    mut io: R,
+    mut io: BoxReader,
     leftover: BytesMut,
     inbound: Arc<Inbound>,
 ) {
@@ -681,9 +871,9 @@ async fn reader_task<R: AsyncRead + Unpin>(
     core.task_done();
 }
 
-async fn read_loop<R: AsyncRead + Unpin>(
+async fn read_loop(
     core: &Arc<Core>,
-    io: &mut R,
+    io: &mut BoxReader,
     mut buf: BytesMut,
     inbound: &Inbound,
 ) -> Result<ReadEnd> {
@@ -714,7 +904,38 @@ async fn read_loop<R: AsyncRead + Unpin>(
     }
 }
 
-/// Handles every complete frame in `buf`; messages are collected in `batch`.
+/// Holds back the answers the reader produces while it handles the frames of one read,
+/// and writes them together when dropped (see [`Core::begin_deferred`]).
+struct Deferral<'a> {
+    core: &'a Core,
+    on: bool,
+}
+
+impl Deferral<'_> {
+    fn begin(&mut self) {
+        if !self.on {
+            self.core.begin_deferred();
+            self.on = true;
+        }
+    }
+
+    /// Writes now: before the reader waits for anything.
+    fn end(&mut self) {
+        if self.on {
+            self.on = false;
+            self.core.end_deferred();
+        }
+    }
+}
+
+impl Drop for Deferral<'_> {
+    fn drop(&mut self) {
+        self.end();
+    }
+}
+
+/// Handles every complete frame in `buf`; messages are collected in `batch`. Answers to
+/// requests and pings that are ready at once are written together at the end.
 async fn handle_frames(
     core: &Arc<Core>,
     buf: &mut BytesMut,
@@ -722,6 +943,10 @@ async fn handle_frames(
     batch: &mut Vec<Run>,
     inbound: &Inbound,
 ) -> Result<Option<ReadEnd>> {
+    let mut deferral = Deferral {
+        core,
+        on: false,
+    };
     loop {
         // Messages, the bulk of the traffic, leave as runs: no per-message split.
         let (len, count) = frame::message_run(buf, max);
@@ -737,10 +962,17 @@ async fn handle_frames(
         match Frame::parse(payload)? {
             Frame::Message(body) => batch.push(Run::single(&body)),
             Frame::Request(id, body) => {
-                // About to wait for a handler slot: deliver the messages read so far
-                // first (running handlers may be waiting for them).
-                if core.permits.available_permits() == 0 && !batch.is_empty() {
-                    inbound.push(batch).await;
+                if core.permits.available_permits() == 0 {
+                    // About to wait for a handler slot: write the answers so far, and
+                    // deliver the messages read so far (running handlers may be waiting
+                    // for them).
+                    deferral.end();
+                    if !batch.is_empty() {
+                        inbound.push(batch).await;
+                    }
+                } else {
+                    // Only this task takes permits: the slot is there, nothing waits.
+                    deferral.begin();
                 }
                 core.dispatch_request(id, body).await;
             }
@@ -749,6 +981,7 @@ async fn handle_frames(
             Frame::Error(id, message) => core.complete(id, Err(Error::Remote(message))),
             Frame::Close => return Ok(Some(ReadEnd::PeerClosed)),
             Frame::Ping(n) => {
+                deferral.begin();
                 let (h, len) = control_frame(TAG_PONG, n);
                 let _ = core.push_internal::<()>(&h[..len], None);
             }

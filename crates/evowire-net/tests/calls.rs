@@ -291,3 +291,59 @@ async fn concurrent_handlers_per_connection_are_bounded() {
     }
     assert_eq!(peak.load(Ordering::SeqCst), 2);
 }
+
+#[tokio::test]
+async fn lone_calls_with_bodies_larger_than_the_socket_buffers() {
+    // A lone call writes its request itself; what the socket does not take at once is
+    // left to the writer task. Sizes up to several megabytes cross that boundary.
+    let o = opts("big");
+    let listener = Listener::<Vec<u8>, Vec<u8>>::bind("127.0.0.1:0", o.clone())
+        .await
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(serve(listener, |mut v: Vec<u8>| async move {
+        v.reverse();
+        Ok::<_, String>(v)
+    }));
+    let conn = connect::<Vec<u8>, Vec<u8>>(addr, &o).await.unwrap();
+    for (i, size) in [0usize, 1, 1000, 300_000, 6_000_000, 10]
+        .into_iter()
+        .enumerate()
+    {
+        let req: Vec<u8> = (0..size).map(|b| (b * 7 + i) as u8).collect();
+        let mut expected = req.clone();
+        expected.reverse();
+        assert_eq!(
+            within(conn.call(&req)).await.unwrap(),
+            expected,
+            "size {size}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn calls_over_a_transport_that_sends_only_when_flushed() {
+    // `BufWriter` holds written bytes until it is flushed, as TLS streams may: answers
+    // and lone requests written without the writer task must still be flushed. A tiny
+    // duplex makes flushes wait for the peer to read.
+    let o = opts("flush");
+    let (a, b) = tokio::io::duplex(64);
+    let double = Handler::new(|n: u64| async move { Ok::<_, String>(n * 2) });
+    let (client, server) = tokio::join!(
+        Connection::<u64, u64>::client(tokio::io::BufWriter::new(a), &o, None),
+        Connection::<u64, u64>::server(tokio::io::BufWriter::new(b), &o, Some(double)),
+    );
+    let (client, _server) = (Arc::new(client.unwrap()), server.unwrap());
+    for n in 0..200u64 {
+        assert_eq!(within(client.call(n)).await.unwrap(), n * 2);
+    }
+    let calls: Vec<_> = (0..200u64)
+        .map(|n| {
+            let client = client.clone();
+            tokio::spawn(async move { client.call(n).await.unwrap() })
+        })
+        .collect();
+    for (n, call) in calls.into_iter().enumerate() {
+        assert_eq!(within(call).await.unwrap(), n as u64 * 2);
+    }
+}
