@@ -1,22 +1,27 @@
 //! Loopback benchmark of evowire-net against hand-rolled tokio-util + bincode peers and
 //! tarpc, all in one process and one run:
 //!
-//! * one-way throughput of ~64-byte messages (evowire-net `send`/`recv` vs
-//!   `LengthDelimitedCodec` + bincode, coalescing writes or flushing every message);
-//! * request/response round trips per second with 1 and with 64 calls in flight
-//!   (evowire-net `call` + `serve` vs tarpc 0.38 with its bincode transport vs a
-//!   hand-rolled multiplexing client);
-//! * p50/p99 latency of a single call (the 1-in-flight runs).
+//! * one-way throughput of ~64-byte messages: evowire-net `send` → `recv` vs
+//!   `LengthDelimitedCodec` + bincode, coalescing writes (feed 1024, flush once) or
+//!   flushing every message;
+//! * request/response round trips per second with 1 and with 64 calls in flight:
+//!   evowire-net `call` + `serve` vs tarpc 0.38 (bincode transport; with `TCP_NODELAY`
+//!   and with its default Nagle) vs a hand-rolled multiplexing client;
+//! * p50/p99 latency of a single call (the 1-in-flight runs);
+//! * CPU time per message or call (user + system, whole process), which background load
+//!   disturbs less than the rates.
 //!
 //! ```text
 //! cargo bench -p evowire-net --bench net                    # 5 runs of 1 s each
 //! cargo bench -p evowire-net --bench net -- --runs 3 --secs 0.5
+//! cargo bench -p evowire-net --bench net -- --current-thread
+//! cargo bench -p evowire-net --bench net -- --only rpc-evowire-1    # one measurement
 //! ```
 //!
 //! Runs of the different implementations are interleaved (run 1 of each, then run 2 of
-//! each, …) so that a burst of background load hits them alike; the tables show the
-//! median of the runs and their range. Without `--bench` (as under `cargo test
-//! --benches`) it only does a short smoke run.
+//! each, …) so that a burst of background load hits them alike; tables show the median
+//! of the runs and their range. Without `--bench` (as under `cargo test --benches`) it
+//! only does a short smoke run.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -34,7 +39,7 @@ use tokio_util::codec::{FramedRead, FramedWrite, LengthDelimitedCodec};
 
 use evowire_net::{connect, serve, Listener, Options, Protocol};
 
-/// The message of every measurement: 64 bytes in bincode, 55 in evowire.
+/// The message of every measurement: 64 bytes in bincode, 54 in evowire.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 struct Msg {
     id: u64,
@@ -54,15 +59,13 @@ fn msg(id: u64) -> Msg {
 
 /// Messages a coalescing baseline sender feeds before each flush.
 const BATCH: usize = 1024;
-/// Operations (messages, calls) measured so far, for `--only`'s CPU time per operation.
-static OPS: AtomicU64 = AtomicU64::new(0);
-
 /// Calls in flight for the concurrent measurement.
 const IN_FLIGHT: usize = 64;
 
 struct Config {
     runs: usize,
     secs: f64,
+    current_thread: bool,
     /// Run only this measurement (for profiling), e.g. `oneway-evowire` or `rpc-tarpc-64`.
     only: Option<String>,
 }
@@ -71,18 +74,11 @@ impl Config {
     fn from_args() -> Config {
         let args: Vec<String> = std::env::args().collect();
         let bench = args.iter().any(|a| a == "--bench");
-        let mut cfg = if bench {
-            Config {
-                runs: 5,
-                secs: 1.0,
-                only: None,
-            }
-        } else {
-            Config {
-                runs: 1,
-                secs: 0.05,
-                only: None,
-            }
+        let mut cfg = Config {
+            runs: if bench { 5 } else { 1 },
+            secs: if bench { 1.0 } else { 0.05 },
+            current_thread: false,
+            only: None,
         };
         let mut i = 1;
         while i < args.len() {
@@ -100,10 +96,12 @@ impl Config {
                     cfg.only = Some(v.to_string());
                     i += 1;
                 }
+                ("--current-thread", _) => cfg.current_thread = true,
                 _ => {}
             }
             i += 1;
         }
+        cfg.runs = cfg.runs.max(1);
         cfg
     }
 
@@ -114,10 +112,16 @@ impl Config {
 
 fn main() {
     let cfg = Config::from_args();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let rt = if cfg.current_thread {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+    }
+    .expect("runtime");
     // Everything, senders included, runs on the runtime's worker threads.
     rt.block_on(async { tokio::spawn(run(cfg)).await.expect("benchmark panicked") });
 }
@@ -126,192 +130,70 @@ fn opts() -> Options {
     Options::new(Protocol::new("bench", 1, 0))
 }
 
-async fn run(cfg: Config) {
-    let workers = tokio::runtime::Handle::current().metrics().num_workers();
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split(':').nth(1))
-                .map(|m| m.trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown".into());
-    println!(
-        "evowire-net loopback benchmark: {} run(s) of {:.2} s per measurement, tokio \
-         multi-thread runtime with {workers} workers, {} CPUs ({cpu})",
-        cfg.runs,
-        cfg.secs,
-        std::thread::available_parallelism().map_or(0, |n| n.get()),
-    );
-    println!(
-        "message: {} bytes in evowire, {} bytes in bincode; coalescing batch {BATCH}\n",
-        evowire::to_vec(&msg(1000)).unwrap().len(),
-        bincode::serialize(&msg(1000)).unwrap().len(),
-    );
-    let d = cfg.duration();
-    if let Some(only) = &cfg.only {
-        run_only(only, &cfg).await;
-        return;
-    }
+/// What one run measured.
+#[derive(Debug, Clone, Copy)]
+struct Measured {
+    ops: u64,
+    secs: f64,
+    /// Process CPU seconds (user + system) during the run.
+    cpu: f64,
+}
 
-    // ----- one way ---------------------------------------------------------------------
-    let mut evo = Vec::new();
-    let mut coalesce = Vec::new();
-    let mut per_msg = Vec::new();
-    for run in 0..cfg.runs {
-        evo.push(oneway_evowire(d).await);
-        coalesce.push(oneway_baseline(d, BATCH).await);
-        per_msg.push(oneway_baseline(d, 1).await);
-        eprintln!(
-            "one-way run {}: evowire-net {:.0}, coalescing {:.0}, flush per message {:.0} msgs/s",
-            run + 1,
-            evo[run],
-            coalesce[run],
-            per_msg[run]
-        );
-    }
-
-    // ----- request/response ------------------------------------------------------------
-    let impls = [Rpc::Evowire, Rpc::Tarpc, Rpc::HandRolled];
-    let mut rates: HashMap<(Rpc, usize), Vec<f64>> = HashMap::new();
-    let mut latencies: HashMap<Rpc, Vec<u64>> = HashMap::new();
-    for run in 0..cfg.runs {
-        for &inflight in &[1, IN_FLIGHT] {
-            for &imp in &impls {
-                let (rate, lat) = rpc(imp, inflight, d).await;
-                rates.entry((imp, inflight)).or_default().push(rate);
-                if inflight == 1 {
-                    latencies.entry(imp).or_default().extend(lat);
-                }
-                eprintln!(
-                    "rpc run {}: {} with {inflight} in flight: {rate:.0} calls/s",
-                    run + 1,
-                    imp.name()
-                );
-            }
+impl Measured {
+    fn since(ops: u64, start: Instant, cpu0: f64) -> Measured {
+        Measured {
+            ops,
+            secs: start.elapsed().as_secs_f64(),
+            cpu: cpu_seconds() - cpu0,
         }
     }
 
-    // ----- report ----------------------------------------------------------------------
-    let evo_med = median(&evo);
-    let co_med = median(&coalesce);
-    println!(
-        "### One-way throughput (messages/s, median of {} runs)\n",
-        cfg.runs
-    );
-    println!("| sender → receiver | msgs/s | range | vs coalescing baseline |");
-    println!("|---|---:|---:|---:|");
-    for (name, v) in [
-        ("evowire-net `send` → `recv`", &evo),
-        (
-            "LengthDelimitedCodec + bincode, feed ×1024 then flush",
-            &coalesce,
-        ),
-        (
-            "LengthDelimitedCodec + bincode, flush every message",
-            &per_msg,
-        ),
-    ] {
-        println!(
-            "| {name} | {} | {} | {:.2}x |",
-            si(median(v)),
-            range(v),
-            median(v) / co_med
-        );
+    fn rate(&self) -> f64 {
+        self.ops as f64 / self.secs
     }
 
-    println!(
-        "\n### Request/response (calls/s, median of {} runs; latency of single calls, all runs)\n",
-        cfg.runs
-    );
-    println!(
-        "| client ↔ server | 1 in flight | {IN_FLIGHT} in flight | p50 | p99 | \
-         vs tarpc (1 / {IN_FLIGHT}) | vs hand-rolled (1 / {IN_FLIGHT}) |"
-    );
-    println!("|---|---:|---:|---:|---:|---:|---:|");
-    let med = |imp: Rpc, k: usize| median(&rates[&(imp, k)]);
-    for &imp in &impls {
-        let lat = latencies.get_mut(&imp).unwrap();
-        lat.sort_unstable();
-        println!(
-            "| {} | {} ({}) | {} ({}) | {} | {} | {:.2}x / {:.2}x | {:.2}x / {:.2}x |",
-            imp.name(),
-            si(med(imp, 1)),
-            range(&rates[&(imp, 1)]),
-            si(med(imp, IN_FLIGHT)),
-            range(&rates[&(imp, IN_FLIGHT)]),
-            micros(percentile(lat, 0.50)),
-            micros(percentile(lat, 0.99)),
-            med(imp, 1) / med(Rpc::Tarpc, 1),
-            med(imp, IN_FLIGHT) / med(Rpc::Tarpc, IN_FLIGHT),
-            med(imp, 1) / med(Rpc::HandRolled, 1),
-            med(imp, IN_FLIGHT) / med(Rpc::HandRolled, IN_FLIGHT),
-        );
-    }
-
-    println!("\n### Targets\n");
-    let check = |what: &str, ratio: f64, target: f64| {
-        println!(
-            "- {what}: {ratio:.2}x (target ≥ {target}x) {}",
-            if ratio >= target { "met" } else { "MISSED" }
-        );
-    };
-    check("one-way vs coalescing baseline", evo_med / co_med, 1.0);
-    for k in [1, IN_FLIGHT] {
-        check(
-            &format!("calls/s at {k} in flight vs tarpc"),
-            med(Rpc::Evowire, k) / med(Rpc::Tarpc, k),
-            2.0,
-        );
-        check(
-            &format!("calls/s at {k} in flight vs hand-rolled"),
-            med(Rpc::Evowire, k) / med(Rpc::HandRolled, k),
-            0.8,
-        );
+    fn cpu_ns(&self) -> f64 {
+        self.cpu * 1e9 / self.ops.max(1) as f64
     }
 }
 
-/// Runs one measurement `cfg.runs` times and prints its rates.
-async fn run_only(only: &str, cfg: &Config) {
-    let d = cfg.duration();
-    for _ in 0..cfg.runs {
-        let cpu0 = cpu_seconds();
-        let rate = match only {
-            "oneway-evowire" => oneway_evowire(d).await,
-            "oneway-coalescing" => oneway_baseline(d, BATCH).await,
-            "oneway-flush" => oneway_baseline(d, 1).await,
-            _ => {
-                let mut parts = only.splitn(3, '-');
-                let (Some("rpc"), Some(imp), Some(k)) = (parts.next(), parts.next(), parts.next())
-                else {
-                    panic!("unknown measurement {only}");
-                };
-                let imp = match imp {
-                    "evowire" => Rpc::Evowire,
-                    "tarpc" => Rpc::Tarpc,
-                    "handrolled" => Rpc::HandRolled,
-                    _ => panic!("unknown implementation {imp}"),
-                };
-                rpc(imp, k.parse().expect("calls in flight"), d).await.0
-            }
-        };
-        let cpu = cpu_seconds() - cpu0;
-        let ops = OPS.swap(0, Ordering::Relaxed);
-        println!(
-            "{only}: {rate:.0}/s, {ops} operations, {:.0} ns of CPU per operation",
-            cpu * 1e9 / ops as f64
-        );
+/// The runs of one measurement.
+#[derive(Default)]
+struct Runs(Vec<Measured>);
+
+impl Runs {
+    fn rates(&self) -> Vec<f64> {
+        self.0.iter().map(Measured::rate).collect()
+    }
+
+    fn rate(&self) -> f64 {
+        median(&self.rates())
+    }
+
+    fn range(&self) -> String {
+        let v = self.rates();
+        let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = v.iter().copied().fold(0.0, f64::max);
+        format!("{}–{}", si(lo), si(hi))
+    }
+
+    fn cpu(&self) -> String {
+        let ns = median(&self.0.iter().map(Measured::cpu_ns).collect::<Vec<_>>());
+        if ns >= 1e3 {
+            format!("{:.1} µs", ns / 1e3)
+        } else {
+            format!("{ns:.0} ns")
+        }
     }
 }
 
-/// User and system CPU time of this process so far (Linux; 0 elsewhere).
+/// User plus system CPU time of this process so far, in seconds (Linux; 0 elsewhere).
 fn cpu_seconds() -> f64 {
     let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
         return 0.0;
     };
-    // Fields after the command name (which is in parentheses): utime is the 12th, stime
-    // the 13th, in clock ticks of 10 ms.
+    // After the command name (in parentheses): utime is the 12th field, stime the 13th,
+    // in clock ticks of 10 ms.
     let rest = stat.rsplit(')').next().unwrap_or("");
     let fields: Vec<&str> = rest.split_whitespace().collect();
     let ticks = |i: usize| {
@@ -323,23 +205,261 @@ fn cpu_seconds() -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum OneWay {
+    Evowire,
+    Coalescing,
+    FlushEach,
+}
+
+impl OneWay {
+    const ALL: [OneWay; 3] = [OneWay::Evowire, OneWay::Coalescing, OneWay::FlushEach];
+
+    fn name(self) -> &'static str {
+        match self {
+            OneWay::Evowire => "evowire-net `send` → `recv`",
+            OneWay::Coalescing => "LengthDelimitedCodec + bincode, feed ×1024 then flush",
+            OneWay::FlushEach => "LengthDelimitedCodec + bincode, flush every message",
+        }
+    }
+
+    async fn measure(self, d: Duration) -> Measured {
+        match self {
+            OneWay::Evowire => oneway_evowire(d).await,
+            OneWay::Coalescing => oneway_baseline(d, BATCH).await,
+            OneWay::FlushEach => oneway_baseline(d, 1).await,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Rpc {
+    Evowire,
+    Tarpc,
+    TarpcNagle,
+    HandRolled,
+}
+
+impl Rpc {
+    const ALL: [Rpc; 4] = [Rpc::Evowire, Rpc::Tarpc, Rpc::TarpcNagle, Rpc::HandRolled];
+
+    fn name(self) -> &'static str {
+        match self {
+            Rpc::Evowire => "evowire-net `call` + `serve`",
+            Rpc::Tarpc => "tarpc 0.38, bincode, TCP_NODELAY",
+            Rpc::TarpcNagle => "tarpc 0.38, bincode, Nagle (its TCP helpers' default)",
+            Rpc::HandRolled => "hand-rolled: LengthDelimitedCodec + bincode, ids, oneshots",
+        }
+    }
+}
+
+async fn run(cfg: Config) {
+    let d = cfg.duration();
+    if let Some(only) = &cfg.only {
+        run_only(only, &cfg).await;
+        return;
+    }
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown".into());
+    println!(
+        "evowire-net loopback benchmark: {} run(s) of {:.2} s per measurement; tokio {} \
+         runtime with {} worker(s); {} CPUs ({cpu})",
+        cfg.runs,
+        cfg.secs,
+        if cfg.current_thread {
+            "current-thread"
+        } else {
+            "multi-thread"
+        },
+        tokio::runtime::Handle::current().metrics().num_workers(),
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+    );
+    println!(
+        "message: {} bytes in evowire, {} bytes in bincode; all sockets TCP_NODELAY unless \
+         noted\n",
+        evowire::to_vec(&msg(1000)).unwrap().len(),
+        bincode::serialize(&msg(1000)).unwrap().len(),
+    );
+
+    let mut oneway: HashMap<OneWay, Runs> = HashMap::new();
+    for run in 0..cfg.runs {
+        for way in OneWay::ALL {
+            let m = way.measure(d).await;
+            eprintln!(
+                "one-way run {}: {}: {:.0} msgs/s",
+                run + 1,
+                way.name(),
+                m.rate()
+            );
+            oneway.entry(way).or_default().0.push(m);
+        }
+    }
+
+    let mut rpcs: HashMap<(Rpc, usize), Runs> = HashMap::new();
+    let mut latencies: HashMap<Rpc, Vec<u64>> = HashMap::new();
+    for run in 0..cfg.runs {
+        for inflight in [1, IN_FLIGHT] {
+            for imp in Rpc::ALL {
+                let (m, lat) = rpc(imp, inflight, d).await;
+                eprintln!(
+                    "rpc run {}: {} with {inflight} in flight: {:.0} calls/s",
+                    run + 1,
+                    imp.name(),
+                    m.rate()
+                );
+                rpcs.entry((imp, inflight)).or_default().0.push(m);
+                latencies.entry(imp).or_default().extend(lat);
+            }
+        }
+    }
+
+    // ----- report ----------------------------------------------------------------------
+    let coalescing = oneway[&OneWay::Coalescing].rate();
+    println!(
+        "### One-way throughput, ~64-byte messages (median of {} runs)\n",
+        cfg.runs
+    );
+    println!("| sender → receiver | msgs/s | range | CPU per msg | vs coalescing baseline |");
+    println!("|---|---:|---:|---:|---:|");
+    for way in OneWay::ALL {
+        let r = &oneway[&way];
+        println!(
+            "| {} | {} | {} | {} | {:.2}x |",
+            way.name(),
+            si(r.rate()),
+            r.range(),
+            r.cpu(),
+            r.rate() / coalescing
+        );
+    }
+
+    println!(
+        "\n### Request/response, echo of the same message (calls/s, median of {} runs)\n",
+        cfg.runs
+    );
+    println!(
+        "| client ↔ server | 1 in flight | range | {IN_FLIGHT} in flight | range | CPU per call \
+         (1 / {IN_FLIGHT}) | p50 | p99 |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    for imp in Rpc::ALL {
+        let lat = latencies.get_mut(&imp).unwrap();
+        lat.sort_unstable();
+        let (one, many) = (&rpcs[&(imp, 1)], &rpcs[&(imp, IN_FLIGHT)]);
+        println!(
+            "| {} | {} | {} | {} | {} | {} / {} | {} | {} |",
+            imp.name(),
+            si(one.rate()),
+            one.range(),
+            si(many.rate()),
+            many.range(),
+            one.cpu(),
+            many.cpu(),
+            micros(percentile(lat, 0.50)),
+            micros(percentile(lat, 0.99)),
+        );
+    }
+
+    let rate = |imp: Rpc, k: usize| rpcs[&(imp, k)].rate();
+    let tarpc = |k: usize| rate(Rpc::Tarpc, k).max(rate(Rpc::TarpcNagle, k));
+    println!("\n### evowire-net against the baselines (ratios of the medians)\n");
+    println!("| evowire-net vs | 1 in flight | {IN_FLIGHT} in flight |");
+    println!("|---|---:|---:|");
+    for (name, base) in [
+        (
+            "tarpc, the faster of its two socket settings",
+            &tarpc as &dyn Fn(usize) -> f64,
+        ),
+        ("hand-rolled multiplexing client", &|k| {
+            rate(Rpc::HandRolled, k)
+        }),
+    ] {
+        println!(
+            "| {name} | {:.2}x | {:.2}x |",
+            rate(Rpc::Evowire, 1) / base(1),
+            rate(Rpc::Evowire, IN_FLIGHT) / base(IN_FLIGHT)
+        );
+    }
+
+    println!("\n### Targets\n");
+    let check = |what: &str, ratio: f64, target: f64| {
+        println!(
+            "- {what}: {ratio:.2}x (target ≥ {target}x): {}",
+            if ratio >= target { "met" } else { "missed" }
+        );
+    };
+    check(
+        "one-way throughput vs the coalescing baseline",
+        oneway[&OneWay::Evowire].rate() / coalescing,
+        1.0,
+    );
+    for k in [1, IN_FLIGHT] {
+        check(
+            &format!("calls/s with {k} in flight vs tarpc"),
+            rate(Rpc::Evowire, k) / tarpc(k),
+            2.0,
+        );
+        check(
+            &format!("calls/s with {k} in flight vs the hand-rolled client"),
+            rate(Rpc::Evowire, k) / rate(Rpc::HandRolled, k),
+            0.8,
+        );
+    }
+}
+
+/// Runs one measurement `cfg.runs` times and prints what each run measured.
+async fn run_only(only: &str, cfg: &Config) {
+    let d = cfg.duration();
+    for _ in 0..cfg.runs {
+        let m = match only {
+            "oneway-evowire" => OneWay::Evowire.measure(d).await,
+            "oneway-coalescing" => OneWay::Coalescing.measure(d).await,
+            "oneway-flush" => OneWay::FlushEach.measure(d).await,
+            _ => {
+                let mut parts = only.splitn(3, '-');
+                let (Some("rpc"), Some(imp), Some(k)) = (parts.next(), parts.next(), parts.next())
+                else {
+                    panic!("unknown measurement {only}");
+                };
+                let imp = match imp {
+                    "evowire" => Rpc::Evowire,
+                    "tarpc" => Rpc::Tarpc,
+                    "tarpcnagle" => Rpc::TarpcNagle,
+                    "handrolled" => Rpc::HandRolled,
+                    _ => panic!("unknown implementation {imp}"),
+                };
+                rpc(imp, k.parse().expect("calls in flight"), d).await.0
+            }
+        };
+        println!(
+            "{only}: {:.0}/s, {} operations, {:.0} ns of CPU per operation",
+            m.rate(),
+            m.ops,
+            m.cpu_ns()
+        );
+    }
+}
+
 // ----- statistics and formatting -------------------------------------------------------
 
 fn median(v: &[f64]) -> f64 {
     let mut s = v.to_vec();
     s.sort_by(f64::total_cmp);
     let n = s.len();
-    if n % 2 == 1 {
+    if n == 0 {
+        0.0
+    } else if n % 2 == 1 {
         s[n / 2]
     } else {
         (s[n / 2 - 1] + s[n / 2]) / 2.0
     }
-}
-
-fn range(v: &[f64]) -> String {
-    let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = v.iter().copied().fold(0.0, f64::max);
-    format!("{}–{}", si(lo), si(hi))
 }
 
 fn percentile(sorted: &[u64], q: f64) -> u64 {
@@ -366,9 +486,9 @@ fn micros(ns: u64) -> String {
 
 // ----- one way -------------------------------------------------------------------------
 
-/// Sends for `d`, closes, and returns messages per second as seen by the receiver (from
-/// the first send to the end of the stream).
-async fn oneway_evowire(d: Duration) -> f64 {
+/// Sends for `d`, closes, and measures from the first send to the receiver's end of
+/// stream.
+async fn oneway_evowire(d: Duration) -> Measured {
     let mut listener = Listener::<Msg, ()>::bind("127.0.0.1:0", opts())
         .await
         .unwrap();
@@ -380,10 +500,11 @@ async fn oneway_evowire(d: Duration) -> f64 {
             black_box(&m);
             n += 1;
         }
-        (n, Instant::now())
+        n
     });
     let conn = connect::<(), Msg>(addr, &opts()).await.unwrap();
     let mut m = msg(0);
+    let cpu0 = cpu_seconds();
     let start = Instant::now();
     let deadline = start + d;
     let mut sent = 0u64;
@@ -395,15 +516,14 @@ async fn oneway_evowire(d: Duration) -> f64 {
         }
     }
     conn.close().await.unwrap();
-    let (n, end) = receiver.await.unwrap();
+    let n = receiver.await.unwrap();
     assert_eq!(n, sent, "evowire-net lost messages");
-    OPS.fetch_add(n, Ordering::Relaxed);
-    n as f64 / (end - start).as_secs_f64()
+    Measured::since(n, start, cpu0)
 }
 
 /// The baseline: `FramedWrite<_, LengthDelimitedCodec>` of bincode-encoded messages,
 /// flushed every `batch` messages, and a `FramedRead` that decodes each frame.
-async fn oneway_baseline(d: Duration, batch: usize) -> f64 {
+async fn oneway_baseline(d: Duration, batch: usize) -> Measured {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let receiver = tokio::spawn(async move {
@@ -416,12 +536,13 @@ async fn oneway_baseline(d: Duration, batch: usize) -> f64 {
             black_box(&m);
             n += 1;
         }
-        (n, Instant::now())
+        n
     });
     let stream = TcpStream::connect(addr).await.unwrap();
     stream.set_nodelay(true).unwrap();
     let mut sink = FramedWrite::new(stream, LengthDelimitedCodec::new());
     let mut m = msg(0);
+    let cpu0 = cpu_seconds();
     let start = Instant::now();
     let deadline = start + d;
     let mut sent = 0u64;
@@ -437,30 +558,12 @@ async fn oneway_baseline(d: Duration, batch: usize) -> f64 {
         }
     }
     SinkExt::<Bytes>::close(&mut sink).await.unwrap();
-    let (n, end) = receiver.await.unwrap();
+    let n = receiver.await.unwrap();
     assert_eq!(n, sent, "baseline lost messages");
-    OPS.fetch_add(n, Ordering::Relaxed);
-    n as f64 / (end - start).as_secs_f64()
+    Measured::since(n, start, cpu0)
 }
 
 // ----- request/response ----------------------------------------------------------------
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum Rpc {
-    Evowire,
-    Tarpc,
-    HandRolled,
-}
-
-impl Rpc {
-    fn name(self) -> &'static str {
-        match self {
-            Rpc::Evowire => "evowire-net `call` + `serve`",
-            Rpc::Tarpc => "tarpc 0.38 (bincode transport)",
-            Rpc::HandRolled => "hand-rolled (LengthDelimitedCodec + bincode)",
-        }
-    }
-}
 
 /// A client of one of the implementations, cheap to clone across tasks.
 #[derive(Clone)]
@@ -480,12 +583,13 @@ impl Client {
     }
 }
 
-/// Runs `inflight` tasks that call in a loop for `d` (after a short warm-up) and returns
-/// calls per second and, with one in flight, every call's latency in nanoseconds.
-async fn rpc(imp: Rpc, inflight: usize, d: Duration) -> (f64, Vec<u64>) {
+/// Runs `inflight` tasks that call in a loop for `d` (after a short warm-up); with one in
+/// flight, also records every call's latency in nanoseconds.
+async fn rpc(imp: Rpc, inflight: usize, d: Duration) -> (Measured, Vec<u64>) {
     let (client, server) = match imp {
         Rpc::Evowire => evowire_pair().await,
-        Rpc::Tarpc => tarpc_pair().await,
+        Rpc::Tarpc => tarpc_pair(true).await,
+        Rpc::TarpcNagle => tarpc_pair(false).await,
         Rpc::HandRolled => hand_rolled_pair().await,
     };
     // Warm-up: connections, allocations, caches.
@@ -493,6 +597,7 @@ async fn rpc(imp: Rpc, inflight: usize, d: Duration) -> (f64, Vec<u64>) {
     while Instant::now() < warm_until {
         black_box(client.call(&msg(1)).await);
     }
+    let cpu0 = cpu_seconds();
     let start = Instant::now();
     let deadline = start + d;
     let record = inflight == 1;
@@ -531,11 +636,10 @@ async fn rpc(imp: Rpc, inflight: usize, d: Duration) -> (f64, Vec<u64>) {
         total += n;
         lat.extend(l);
     }
-    let elapsed = start.elapsed();
+    let measured = Measured::since(total, start, cpu0);
     drop(client);
     server.abort();
-    OPS.fetch_add(total, Ordering::Relaxed);
-    (total as f64 / elapsed.as_secs_f64(), lat)
+    (measured, lat)
 }
 
 async fn evowire_pair() -> (Client, tokio::task::JoinHandle<()>) {
@@ -567,7 +671,9 @@ impl Echo for EchoServer {
     }
 }
 
-async fn tarpc_pair() -> (Client, tokio::task::JoinHandle<()>) {
+/// tarpc over TCP with its bincode transport; `nodelay` sets `TCP_NODELAY` on both ends
+/// (tarpc's own `serde_transport::tcp` helpers leave Nagle's algorithm on).
+async fn tarpc_pair(nodelay: bool) -> (Client, tokio::task::JoinHandle<()>) {
     use tarpc::server::Channel;
     use tarpc::tokio_serde::formats::Bincode;
     use tokio_util::codec::Framed;
@@ -576,7 +682,7 @@ async fn tarpc_pair() -> (Client, tokio::task::JoinHandle<()>) {
     let addr = listener.local_addr().unwrap();
     let server = tokio::spawn(async move {
         let (stream, _) = listener.accept().await.unwrap();
-        stream.set_nodelay(true).unwrap();
+        stream.set_nodelay(nodelay).unwrap();
         let transport = tarpc::serde_transport::new(
             Framed::new(stream, LengthDelimitedCodec::new()),
             Bincode::default(),
@@ -589,7 +695,7 @@ async fn tarpc_pair() -> (Client, tokio::task::JoinHandle<()>) {
             .await;
     });
     let stream = TcpStream::connect(addr).await.unwrap();
-    stream.set_nodelay(true).unwrap();
+    stream.set_nodelay(nodelay).unwrap();
     let transport = tarpc::serde_transport::new(
         Framed::new(stream, LengthDelimitedCodec::new()),
         Bincode::default(),
