@@ -125,9 +125,13 @@ pub(crate) fn encode_frame<T: Serialize + ?Sized>(
 ) -> Result<()> {
     let max = max.min(MAX_PREFIX_LEN);
     let start = dst.len();
-    dst.reserve(LEN_PREFIX + header.len() + 32);
-    dst.put_u32(0);
-    dst.extend_from_slice(header);
+    // The prefix (patched below) and the header in one copy.
+    let mut head = [0u8; LEN_PREFIX + MAX_HEADER];
+    debug_assert!(header.len() <= MAX_HEADER);
+    let head_len = LEN_PREFIX + header.len().min(MAX_HEADER);
+    head[LEN_PREFIX..head_len].copy_from_slice(&header[..head_len - LEN_PREFIX]);
+    dst.reserve(head_len + 64);
+    dst.extend_from_slice(&head[..head_len]);
     let limit = start + LEN_PREFIX + max;
     let result = {
         let mut sink = evowire::write::IoWrite::new(LimitedWriter { dst, limit });
@@ -153,6 +157,9 @@ pub(crate) fn encode_frame<T: Serialize + ?Sized>(
     dst[start..start + LEN_PREFIX].copy_from_slice(&(len as u32).to_be_bytes());
     Ok(())
 }
+
+/// The longest envelope header: variant tag, pair tag and a 64-bit varint id.
+pub(crate) const MAX_HEADER: usize = 2 + 10;
 
 /// Appends to the buffer and fails (with an I/O error the caller maps to
 /// [`Error::FrameTooLarge`]) once the frame would pass `limit`.
