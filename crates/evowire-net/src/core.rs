@@ -809,6 +809,10 @@ async fn write_loop(core: &Core) -> Result<()> {
     }
 }
 
+/// How much the reader asks for in one read, at least and at most.
+const MIN_READ_CHUNK: usize = 8 * 1024;
+const MAX_READ_CHUNK: usize = 64 * 1024;
+
 /// How the read loop ended without an error.
 enum ReadEnd {
     PeerClosed,
@@ -879,6 +883,7 @@ async fn read_loop(
 ) -> Result<ReadEnd> {
     let max = core.opts.max_frame_length;
     let mut batch = Vec::new();
+    let mut chunk = MIN_READ_CHUNK;
     core.touch();
     loop {
         let end = handle_frames(core, &mut buf, max, &mut batch, inbound).await;
@@ -889,10 +894,18 @@ async fn read_loop(
         if let Some(end) = end? {
             return Ok(end);
         }
-        if buf.capacity() - buf.len() < 4096 {
-            buf.reserve(8 * 1024);
+        // Read in chunks of 8 KiB while reads come in small, up to 64 KiB while they
+        // fill the buffer (a stream of messages): fewer, larger reads and batches.
+        if buf.capacity() - buf.len() < chunk / 2 {
+            buf.reserve(chunk);
         }
+        let room = buf.capacity() - buf.len();
         let n = io.read_buf(&mut buf).await?;
+        chunk = if n == room {
+            (chunk * 2).min(MAX_READ_CHUNK)
+        } else {
+            MIN_READ_CHUNK
+        };
         if n == 0 {
             return if buf.is_empty() {
                 Ok(ReadEnd::Eof)
@@ -943,10 +956,7 @@ async fn handle_frames(
     batch: &mut Vec<Run>,
     inbound: &Inbound,
 ) -> Result<Option<ReadEnd>> {
-    let mut deferral = Deferral {
-        core,
-        on: false,
-    };
+    let mut deferral = Deferral { core, on: false };
     loop {
         // Messages, the bulk of the traffic, leave as runs: no per-message split.
         let (len, count) = frame::message_run(buf, max);
