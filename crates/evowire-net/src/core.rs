@@ -4,13 +4,21 @@
 //! * **Writing.** `send`, `call` and request handlers encode their frame directly into one
 //!   shared [`BytesMut`] under a short lock. The writer task swaps that buffer with a spare
 //!   one and writes everything queued in a single `write_all`, so many small messages
-//!   cost one system call (write coalescing). `send` waits while the buffer holds more than
-//!   the configured send buffer: backpressure in bytes, with no per-message allocation.
-//! * **Reading.** The reader task splits frames off its read buffer and routes them:
-//!   messages, a batch per read, to the bounded queue that `recv` drains (full queue: the
-//!   reader stops reading), responses to the pending call's oneshot, requests to the
-//!   handler (polled once inline, then in its own task; bounded by a semaphore), pings to
-//!   an automatic pong.
+//!   cost one system call (write coalescing); it yields once after being woken so that
+//!   tasks that are ready (callers woken by a batch of answers) append first. `send` waits
+//!   while the buffer holds more than the configured send buffer: backpressure in bytes,
+//!   with no per-message allocation.
+//! * **Writing without the writer task.** When the writer task is idle, two cases write
+//!   straight to the transport, without blocking and without waking it: a call that is
+//!   the only one in flight writes its request, and the reader writes the answers (and
+//!   pongs) that the frames of one read produced inline, all at once. What the transport
+//!   does not take at once is left to the writer task. This saves a task hand-off per
+//!   round trip on each side.
+//! * **Reading.** The reader task reads (8 KiB at first, up to 64 KiB while reads fill the
+//!   buffer) and routes frames: runs of messages, as slices of the read buffer, to the
+//!   bounded queue that `recv` drains (full queue: the reader stops reading), responses
+//!   to the pending call's oneshot, requests to the handler (polled once inline, then in
+//!   its own task; bounded by a semaphore), pings to an automatic pong.
 //! * **Closing.** Closing stops user sends, waits for running handlers, appends a close
 //!   frame after everything already queued, flushes, and shuts the write side down; the
 //!   reader keeps reading until the peer's close frame (or end of stream, or the close
