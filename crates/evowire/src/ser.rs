@@ -81,7 +81,7 @@ impl<W: Write> Serializer<W> {
     }
 
     /// Starts a sequence or map: counted when its length is known, else buffered.
-    #[inline]
+    #[inline(always)]
     fn seq(&mut self, len: Option<usize>, per_entry: usize) -> Result<SeqCompound<'_, W>> {
         match len {
             Some(len) => {
@@ -103,7 +103,7 @@ impl<W: Write> Serializer<W> {
     }
 
     /// Starts a struct, tuple or variant body: the length is always known.
-    #[inline]
+    #[inline(always)]
     fn counted<const STRUCT: bool>(&mut self, len: usize) -> Result<Compound<'_, W, STRUCT>> {
         self.header(WireType::Sequence, len)?;
         Ok(Compound {
@@ -345,7 +345,7 @@ pub struct Compound<'a, W, const STRUCT: bool> {
 }
 
 impl<W: Write, const STRUCT: bool> Compound<'_, W, STRUCT> {
-    #[inline]
+    #[inline(always)]
     fn item<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
         if STRUCT && self.pending_absent > 0 {
             self.write_markers()?;
@@ -363,7 +363,7 @@ impl<W: Write, const STRUCT: bool> Compound<'_, W, STRUCT> {
         Ok(())
     }
 
-    #[inline]
+    #[inline(always)]
     fn finish(self) -> Result<()> {
         if self.declared == self.written {
             Ok(())
@@ -392,7 +392,7 @@ pub enum SeqCompound<'a, W> {
 }
 
 impl<W: Write> SeqCompound<'_, W> {
-    #[inline]
+    #[inline(always)]
     fn item<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
         match self {
             SeqCompound::Counted(c) => c.item(value),
@@ -405,7 +405,7 @@ impl<W: Write> SeqCompound<'_, W> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn finish(self) -> Result<()> {
         match self {
             SeqCompound::Counted(c) => c.finish(),

@@ -1326,3 +1326,43 @@ fn fcode_fails_where_evowire_works() {
     round_trip(&Loose::Text("x".into()));
     round_trip(&Internal::Ping { seq: 1 });
 }
+
+// ---- Serialize impls that lie about their length -------------------------------------------
+
+/// Declares `declared` tuple elements and writes `written`.
+struct Liar {
+    declared: usize,
+    written: usize,
+}
+
+impl Serialize for Liar {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeTuple;
+        let mut t = s.serialize_tuple(self.declared)?;
+        for i in 0..self.written {
+            t.serialize_element(&(i as u8))?;
+        }
+        t.end()
+    }
+}
+
+/// fcode writes whatever it is told and the stream is silently corrupt; evowire refuses.
+#[test]
+fn a_wrong_declared_length_fails_instead_of_corrupting_the_stream() {
+    for (declared, written) in [(3, 2), (2, 3), (0, 1), (1, 0)] {
+        let e = evowire::to_vec(&Liar { declared, written }).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidValue, "{e}");
+        assert_eq!(
+            e.to_string(),
+            format!("the Serialize impl declared {declared} items but wrote {written}")
+        );
+        assert!(evowire::serialized_size(&Liar { declared, written }).is_err());
+        assert!(evowire::to_writer(Vec::new(), &Liar { declared, written }).is_err());
+    }
+    let ok = evowire::to_vec(&Liar {
+        declared: 2,
+        written: 2,
+    })
+    .unwrap();
+    assert_eq!(ok, [0x13, 0x00, 0x08]);
+}
