@@ -19,11 +19,12 @@ use crate::subscription::Subscription;
 #[derive(Clone, Debug)]
 pub struct Client {
     inner: async_nats::Client,
+    type_headers: bool,
 }
 
 impl From<async_nats::Client> for Client {
     fn from(inner: async_nats::Client) -> Client {
-        Client { inner }
+        Client::new(inner)
     }
 }
 
@@ -40,7 +41,38 @@ impl Client {
 
     /// Wraps a connected `async_nats` client.
     pub fn new(inner: async_nats::Client) -> Client {
-        Client { inner }
+        Client {
+            inner,
+            type_headers: true,
+        }
+    }
+
+    /// Whether messages sent through this client carry the `Content-Type`,
+    /// `Evowire-Type` and `Evowire-Version` headers (default: yes).
+    ///
+    /// Turning them off makes publishing cheaper (async-nats builds and serializes a header
+    /// map per message, which costs more than encoding a small message; see the crate's
+    /// README for figures), at the price of the receivers' checks: a message without headers
+    /// is decoded without checking its type and version. Error replies of a
+    /// [`serve`](Self::serve)d service always carry their headers.
+    pub fn with_type_headers(mut self, send: bool) -> Client {
+        self.type_headers = send;
+        self
+    }
+
+    /// Whether this client sends the type headers ([`with_type_headers`](Self::with_type_headers)).
+    pub fn sends_type_headers(&self) -> bool {
+        self.type_headers
+    }
+
+    /// The headers to send with a `T`: empty if this client sends none (async-nats then
+    /// sends a plain `PUB`).
+    pub(crate) fn headers_for<T: Message>(&self) -> HeaderMap {
+        if self.type_headers {
+            message::type_headers(&T::TYPE)
+        } else {
+            HeaderMap::new()
+        }
     }
 
     /// The underlying `async_nats` client (for untyped publishing, JetStream management, …).
@@ -59,7 +91,7 @@ impl Client {
         let subject = subject.into();
         let payload = message::encode(msg)?;
         self.inner
-            .publish_with_headers(subject.clone(), T::TYPE.headers(), payload)
+            .publish_with_headers(subject.clone(), self.headers_for::<T>(), payload)
             .await
             .map_err(|e| Error::nats("publish", subject.as_str(), e))
     }
@@ -78,7 +110,7 @@ impl Client {
             .publish_with_reply_and_headers(
                 subject.clone(),
                 reply.into(),
-                T::TYPE.headers(),
+                self.headers_for::<T>(),
                 payload,
             )
             .await
@@ -152,7 +184,7 @@ impl Client {
         let subject = subject.into();
         let payload = message::encode(req)?;
         let request = async_nats::Request::new()
-            .headers(Req::TYPE.headers())
+            .headers(self.headers_for::<Req>())
             .payload(payload)
             .timeout(Some(timeout));
         let reply = match self.inner.send_request(subject.clone(), request).await {

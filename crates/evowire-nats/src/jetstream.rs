@@ -27,21 +27,34 @@ use crate::message::{self, Message, Version};
 #[derive(Clone, Debug)]
 pub struct JetStream {
     ctx: async_nats::jetstream::Context,
+    type_headers: bool,
 }
 
 impl Client {
     /// JetStream on this client's connection, with the default API prefix and timeouts. For
     /// a domain or other options build an [`async_nats::jetstream::Context`] and use
     /// [`JetStream::new`].
+    /// Sends the type headers if this client does ([`Client::with_type_headers`]).
     pub fn jetstream(&self) -> JetStream {
         JetStream::new(async_nats::jetstream::new(self.get_ref().clone()))
+            .with_type_headers(self.sends_type_headers())
     }
 }
 
 impl JetStream {
     /// Wraps a JetStream context.
     pub fn new(ctx: async_nats::jetstream::Context) -> JetStream {
-        JetStream { ctx }
+        JetStream {
+            ctx,
+            type_headers: true,
+        }
+    }
+
+    /// Whether published messages carry the type headers (default: yes); see
+    /// [`Client::with_type_headers`].
+    pub fn with_type_headers(mut self, send: bool) -> JetStream {
+        self.type_headers = send;
+        self
     }
 
     /// The untyped context, for managing streams and consumers.
@@ -74,9 +87,14 @@ impl JetStream {
     ) -> Result<PendingAck> {
         let subject = subject.into();
         let payload = message::encode(msg)?;
+        let headers = if self.type_headers {
+            message::type_headers(&T::TYPE)
+        } else {
+            HeaderMap::new()
+        };
         match self
             .ctx
-            .publish_with_headers(subject.clone(), T::TYPE.headers(), payload)
+            .publish_with_headers(subject.clone(), headers, payload)
             .await
         {
             Ok(ack) => Ok(PendingAck {
@@ -413,6 +431,8 @@ impl<T> fmt::Debug for Deliveries<T> {
     }
 }
 
+type RawItem<T> = Result<Delivery<T>, RawError>;
+
 enum RawError {
     /// One message was unreadable (and has been terminated).
     Message(Error),
@@ -431,15 +451,11 @@ impl RawError {
 }
 
 impl<T: Message> Deliveries<T> {
-    fn next_raw(
-        &mut self,
-    ) -> futures::future::PollFn<
-        impl FnMut(&mut Context<'_>) -> Poll<Option<Result<Delivery<T>, RawError>>> + '_,
-    > {
-        futures::future::poll_fn(move |cx| self.poll_raw(cx))
+    async fn next_raw(&mut self) -> Option<RawItem<T>> {
+        futures::future::poll_fn(|cx| self.poll_raw(cx)).await
     }
 
-    fn poll_raw(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Delivery<T>, RawError>>> {
+    fn poll_raw(&mut self, cx: &mut Context<'_>) -> Poll<Option<RawItem<T>>> {
         let item = match self.inner.poll_next_unpin(cx) {
             Poll::Pending => return Poll::Pending,
             Poll::Ready(None) => return Poll::Ready(None),

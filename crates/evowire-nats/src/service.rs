@@ -5,7 +5,7 @@ use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use async_nats::Subject;
+use async_nats::{HeaderMap, Subject};
 use bytes::Bytes;
 use futures::stream::FuturesUnordered;
 use futures::StreamExt;
@@ -136,6 +136,7 @@ impl Client {
         let handled = Arc::new(AtomicU64::new(0));
         let (stop_tx, mut stop_rx) = oneshot::channel::<()>();
         let client = self.get_ref().clone();
+        let type_headers = self.sends_type_headers();
         let counter = handled.clone();
         let max = options.max_concurrency;
         let task = tokio::spawn(async move {
@@ -146,7 +147,7 @@ impl Client {
                     _ = &mut stop_rx => break,
                     Some(()) = in_flight.next(), if !in_flight.is_empty() => {}
                     msg = sub.next(), if in_flight.len() < max => match msg {
-                        Some(msg) => in_flight.push(answer(&client, &handler, &counter, msg)),
+                        Some(msg) => in_flight.push(answer(&client, type_headers, &handler, &counter, msg)),
                         None => break,
                     },
                 }
@@ -168,6 +169,7 @@ impl Client {
 /// Handles one request and publishes the reply.
 async fn answer<Req, Resp, E, F, Fut>(
     client: &async_nats::Client,
+    type_headers: bool,
     handler: &F,
     handled: &AtomicU64,
     msg: async_nats::Message,
@@ -199,9 +201,10 @@ async fn answer<Req, Resp, E, F, Fut>(
         return;
     };
     let (headers, payload) = match reply {
-        Ok(bytes) => (Resp::TYPE.headers(), bytes),
+        Ok(bytes) if type_headers => (message::type_headers(&Resp::TYPE), bytes),
+        Ok(bytes) => (HeaderMap::new(), bytes),
         Err(message) => (
-            RemoteError::TYPE.headers(),
+            message::type_headers(&RemoteError::TYPE),
             message::encode(&RemoteError { message }).unwrap_or_else(|_| Bytes::new()),
         ),
     };

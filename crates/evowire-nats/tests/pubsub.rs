@@ -365,3 +365,48 @@ async fn queue_subscribers_share_messages_and_wildcards_match() {
     );
     assert!(from_a > 0 && from_b > 0, "a got {from_a}, b got {from_b}");
 }
+
+#[tokio::test]
+async fn type_headers_can_be_turned_off() {
+    let server = support::server();
+    let publisher = server.client().await.with_type_headers(false);
+    assert!(!publisher.sends_type_headers());
+    let subscriber = server.client().await;
+    let subject = support::unique("orders.bare.");
+    let mut sub = subscriber
+        .subscribe::<v2::Order>(subject.as_str())
+        .await
+        .unwrap();
+
+    let order = v1::Order {
+        id: 3,
+        symbol: "B".into(),
+        qty: 1,
+    };
+    publisher.publish(subject.as_str(), &order).await.unwrap();
+    let got = next(&mut sub).await.unwrap();
+    assert!(got.headers.is_none(), "{:?}", got.headers);
+    assert_eq!(got.sender_version, None);
+    assert_eq!(got.value.id, 3);
+    // Without headers only the bytes are checked: v3's (major 2) f64 quantity is a fixed64
+    // item, which evowire reads as an integer when it fits. 0.0 fits and is misread as 0;
+    // 2.0 (bits 0x4000_0000_0000_0000) does not, and fails as an overflow, not as an
+    // incompatible sender.
+    for qty in [0.0, 2.0] {
+        let v3_order = v3::Order {
+            id: 4,
+            symbol: "C".into(),
+            qty,
+        };
+        publisher
+            .publish(subject.as_str(), &v3_order)
+            .await
+            .unwrap();
+    }
+    let got = next(&mut sub).await.unwrap();
+    assert_eq!((got.value.id, got.value.qty), (4, 0));
+    match next(&mut sub).await {
+        Err(Error::Decode { source, .. }) => assert_eq!(source.kind(), ErrorKind::IntegerOverflow),
+        other => panic!("expected a decode error, got {other:?}"),
+    }
+}
