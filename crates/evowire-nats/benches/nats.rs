@@ -1,9 +1,9 @@
 //! Typed layer vs raw async-nats, through a private local nats-server, in the same run:
 //!
-//! * publish throughput: 100,000 messages, 11 rounds per variant, measured with nobody
+//! * publish throughput: 40,000 messages, 25 rounds per variant, measured with nobody
 //!   subscribed ("publish only": until the server has them all) and to a subscriber on
 //!   another connection ("end to end": until it has received, and for the typed variants
-//!   checked and decoded, them all; the publisher stays at most two 20,000-message windows
+//!   checked and decoded, them all; the publisher stays at most two 10,000-message windows
 //!   ahead so nothing is dropped as a slow consumer). The median round counts;
 //! * request/reply latency: 10,000 sequential requests per variant (one in flight), the
 //!   variants taking turns every 50 requests.
@@ -60,9 +60,9 @@ fn order(id: u64) -> Order {
     }
 }
 
-const PUBLISHES: u64 = 100_000;
+const PUBLISHES: u64 = 40_000;
 const REQUESTS: usize = 10_000;
-const ROUNDS: usize = 11;
+const ROUNDS: usize = 25;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Variant {
@@ -160,7 +160,7 @@ fn process_cpu() -> Duration {
 
 /// Messages a subscriber may lag behind before the publisher waits (below async-nats's
 /// 65,536-message subscription buffer, so nothing is dropped as a slow consumer).
-const WINDOW: u64 = 20_000;
+const WINDOW: u64 = 10_000;
 
 /// Time to publish PUBLISHES messages with nobody subscribed (until the server has them all).
 async fn publish_only_round(server: &support::Server, variant: Variant) -> Measure {

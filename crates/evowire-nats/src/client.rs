@@ -90,10 +90,15 @@ impl Client {
     pub async fn publish<T: Message>(&self, subject: impl Into<Subject>, msg: &T) -> Result<()> {
         let subject = subject.into();
         let payload = message::encode(msg)?;
-        self.inner
-            .publish_with_headers(subject.clone(), self.headers_for::<T>(), payload)
-            .await
-            .map_err(|e| Error::nats("publish", subject.as_str(), e))
+        let sent = if self.type_headers {
+            let headers = message::type_headers(&T::TYPE);
+            self.inner
+                .publish_with_headers(subject.clone(), headers, payload)
+                .await
+        } else {
+            self.inner.publish(subject.clone(), payload).await
+        };
+        sent.map_err(|e| Error::nats("publish", subject.as_str(), e))
     }
 
     /// Publishes `msg` on `subject` with a reply subject (for hand-made request patterns;
