@@ -287,12 +287,20 @@ impl<'de, R: Read<'de>> Deserializer<R> {
 
     #[inline(always)]
     fn bytes_item(&mut self, target: &'static str) -> Result<(Reference<'de, '_>, u64)> {
-        let (len, start) = self.header(WireType::Bytes, BYTES, target)?;
-        let bytes = self
-            .read
+        let (tag, start) = self.tag()?;
+        if WireType::from_tag(tag) != WireType::Bytes {
+            return Err(self.mismatch(tag, start, BYTES, target));
+        }
+        Ok((self.bytes_after_tag(tag, start)?, start))
+    }
+
+    /// The content of a bytes item whose tag (at `start`) has been read.
+    #[inline(always)]
+    fn bytes_after_tag(&mut self, tag: u8, start: u64) -> Result<Reference<'de, '_>> {
+        let len = self.length(tag, start)?;
+        self.read
             .take_bytes(len, &mut self.scratch)
-            .map_err(|e: Error| e.or_offset(start))?;
-        Ok((bytes, start))
+            .map_err(|e: Error| e.or_offset(start))
     }
 
     #[cold]
@@ -460,11 +468,7 @@ impl<'de, R: Read<'de>> Deserializer<R> {
         let (tag, start) = self.tag()?;
         match WireType::from_tag(tag) {
             WireType::Bytes => {
-                let len = self.length(tag, start)?;
-                let bytes = self
-                    .read
-                    .take_bytes(len, &mut self.scratch)
-                    .map_err(|e: Error| e.or_offset(start))?;
+                let bytes = self.bytes_after_tag(tag, start)?;
                 match bytes {
                     Reference::Borrowed(b) => visitor.visit_borrowed_bytes(b),
                     Reference::Copied(b) => visitor.visit_bytes(b),
@@ -529,11 +533,7 @@ impl<'de, R: Read<'de>> Deserializer<R> {
                 }
             }
             WireType::Bytes => {
-                let len = self.length(tag, start)?;
-                let bytes = self
-                    .read
-                    .take_bytes(len, &mut self.scratch)
-                    .map_err(|e: Error| e.or_offset(start))?;
+                let bytes = self.bytes_after_tag(tag, start)?;
                 match bytes {
                     Reference::Borrowed(b) => match core::str::from_utf8(b) {
                         Ok(s) => visitor.visit_borrowed_str(s),
