@@ -121,7 +121,8 @@
 //!   `f64`, `u16`…`i64`, arrays) as one bytes item of little-endian values (see [`packed`]);
 //!   older readers skip it like any bytes item, packed readers also read the plain form.
 //! * **Bounded decoding** with [`DecodeOptions`]: depth (default
-//!   [`DEFAULT_MAX_DEPTH`] = 128) and allocations never larger than the input can back.
+//!   [`DEFAULT_MAX_DEPTH`] = 128), an optional limit on any single length prefix
+//!   (`with_max_len`), and allocations never larger than the input can back.
 //! * **Strictness**: varints longer than 19 bytes or wider than their target fail, `Option`
 //!   discriminants other than 0/1 fail, fixed-width tags must have zero value bits, wire type
 //!   7 is always an error.
