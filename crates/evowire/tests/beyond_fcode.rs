@@ -1366,3 +1366,22 @@ fn a_wrong_declared_length_fails_instead_of_corrupting_the_stream() {
     .unwrap();
     assert_eq!(ok, [0x13, 0x00, 0x08]);
 }
+
+/// Anonymous tuples and arrays never hold absent markers (serde's tuple serializer cannot
+/// skip), so their readers reject one; a tuple struct reads it as a missing field like a
+/// struct does (SPEC §9.3).
+#[test]
+fn tuples_and_arrays_reject_absent_markers_tuple_structs_read_them_as_missing() {
+    // A struct { a: 1, b: skipped, c: 3 }: count 2, `a`, marker, `c`.
+    let bytes = [0x13, 0x08, 0x06, 0x18];
+    for e in [
+        evowire::from_slice::<(u8, u8, u8)>(&bytes).unwrap_err(),
+        evowire::from_slice::<[u8; 3]>(&bytes).unwrap_err(),
+    ] {
+        assert_eq!(e.kind(), ErrorKind::InvalidWireType, "{e}");
+        assert_eq!(e.offset(), Some(2));
+    }
+    #[derive(Deserialize, Debug, PartialEq)]
+    struct T(u8, #[serde(default)] u8, #[serde(default)] u8);
+    assert_eq!(evowire::from_slice::<T>(&bytes).unwrap(), T(1, 0, 3));
+}
