@@ -181,18 +181,8 @@ impl Encoder<'_> {
                     .map(Value::Seq)
             }
             Type::Map { key, value } => self.map(key, value, j, path, ty),
-            Type::Tuple(items) => {
-                let fields: Vec<Field> = items
-                    .iter()
-                    .enumerate()
-                    .map(|(i, t)| Field::new(i.to_string(), t.clone()))
-                    .collect();
-                self.positional(&fields, j, path, ty)
-            }
-            Type::Array { item, len } => {
-                let fields: Vec<Field> = (0..*len)
-                    .map(|i| Field::new(i.to_string(), (**item).clone()))
-                    .collect();
+            Type::Tuple(_) | Type::Array { .. } => {
+                let fields = super::positional_fields(ty).unwrap_or_default();
                 self.positional(&fields, j, path, ty)
             }
         }

@@ -259,18 +259,8 @@ impl<'b> Decoder<'_, 'b> {
             }
             Type::Seq(item) => self.seq(item, path, ty),
             Type::Map { key, value } => self.map(key, value, path, ty),
-            Type::Tuple(items) => {
-                let fields: Vec<Field> = items
-                    .iter()
-                    .enumerate()
-                    .map(|(i, t)| Field::new(i.to_string(), t.clone()))
-                    .collect();
-                self.record(&fields, false, path, ty)
-            }
-            Type::Array { item, len } => {
-                let fields: Vec<Field> = (0..*len)
-                    .map(|i| Field::new(i.to_string(), (**item).clone()))
-                    .collect();
+            Type::Tuple(_) | Type::Array { .. } => {
+                let fields = super::positional_fields(ty).unwrap_or_default();
                 self.record(&fields, false, path, ty)
             }
         }

@@ -5,7 +5,7 @@ use std::io;
 use std::path::Path;
 use std::process::ExitCode;
 
-use evowire_schema::{Container, Schema, Type};
+use evowire_schema::{Container, Field, Schema, Type};
 
 use crate::cli::Command;
 
@@ -120,5 +120,25 @@ pub fn root_path(ty: &Type) -> String {
     match ty {
         Type::Named(name) => name.clone(),
         _ => "message".to_string(),
+    }
+}
+
+/// The elements of a tuple or array type as positional fields named `0`, `1`, …; `None` for
+/// any other type. `json` and `encode` walk tuples and arrays like structs of these fields.
+pub fn positional_fields(ty: &Type) -> Option<Vec<Field>> {
+    match ty {
+        Type::Tuple(items) => Some(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, t)| Field::new(i.to_string(), t.clone()))
+                .collect(),
+        ),
+        Type::Array { item, len } => Some(
+            (0..*len)
+                .map(|i| Field::new(i.to_string(), (**item).clone()))
+                .collect(),
+        ),
+        _ => None,
     }
 }
