@@ -257,7 +257,7 @@ impl<'de, R: Read<'de>> Deserializer<R> {
         }
     }
 
-    #[inline(always)]
+    #[inline(never)]
     fn float(&mut self, target: &'static str) -> Result<(f64, Option<f32>)> {
         let (tag, start) = self.tag()?;
         match tag {
@@ -268,6 +268,14 @@ impl<'de, R: Read<'de>> Deserializer<R> {
             TAG_FIXED64 => Ok((f64::from_le_bytes(self.array(start)?), None)),
             _ => Err(self.mismatch(tag, start, "a float (wire type 1 or 2)", target)),
         }
+    }
+
+    /// An `f32` that is not a plain fixed32 item: a fixed64 narrowed (rounding, and
+    /// overflowing to infinity, as in fcode), or an error.
+    #[inline(never)]
+    fn f32_slow(&mut self) -> Result<f32> {
+        let (wide, narrow) = self.float("f32")?;
+        Ok(narrow.unwrap_or(wide as f32))
     }
 
     /// Reads the header of an item of wire type `expected` and returns its varint.
@@ -382,6 +390,7 @@ impl<'de, R: Read<'de>> Deserializer<R> {
     }
 
     /// Skips `count` items of a sequence, and the absent markers before them.
+    #[cold]
     fn skip_items(&mut self, mut count: usize) -> Result<()> {
         while count > 0 {
             let (tag, start) = self.tag()?;
@@ -445,20 +454,30 @@ impl<'de, R: Read<'de>> Deserializer<R> {
         visitor: V,
     ) -> Result<V::Value> {
         self.enter(start)?;
+        // Without markers every element read is an item taken, so one counter does: the
+        // items past `limit` are skipped afterwards.
+        let (remaining, excess) = if MARKERS == REJECT {
+            let visible = count.min(limit);
+            (visible, count - visible)
+        } else {
+            (count, 0)
+        };
         let mut access = SeqAccess::<R, MARKERS> {
             de: self,
-            remaining: count,
+            remaining,
             limit,
             hint: Cell::new(None),
         };
         let value = visitor
             .visit_seq(&mut access)
             .map_err(|e: Error| e.or_offset(start))?;
-        let rest = access.remaining;
+        let rest = access.remaining + excess;
         let hint = access.hint;
         self.release(&hint);
         // Items the reader has no place for: fields added by a newer writer (SPEC §10).
-        self.skip_items(rest)?;
+        if rest > 0 {
+            self.skip_items(rest)?;
+        }
         self.leave();
         Ok(value)
     }
@@ -643,17 +662,20 @@ impl<'de, R: Read<'de>> de::Deserializer<'de> for &mut Deserializer<R> {
         visitor.visit_u128(self.unsigned128()?)
     }
 
-    #[inline]
+    #[inline(always)]
     fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        let (wide, narrow) = self.float("f32")?;
-        // f64 -> f32 narrowing rounds (and may overflow to infinity), as in fcode.
-        visitor.visit_f32(narrow.unwrap_or(wide as f32))
+        match self.read.take_tagged::<4>(TAG_FIXED32) {
+            Some(bits) => visitor.visit_f32(f32::from_le_bytes(bits)),
+            None => visitor.visit_f32(self.f32_slow()?),
+        }
     }
 
-    #[inline]
+    #[inline(always)]
     fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        let (v, _) = self.float("f64")?;
-        visitor.visit_f64(v)
+        match self.read.take_tagged::<8>(TAG_FIXED64) {
+            Some(bits) => visitor.visit_f64(f64::from_le_bytes(bits)),
+            None => visitor.visit_f64(self.float("f64")?.0),
+        }
     }
 
     #[inline]
@@ -899,11 +921,16 @@ impl<'de, R: Read<'de>, const MARKERS: u8> de::SeqAccess<'de> for SeqAccess<'_, 
 
     #[inline(always)]
     fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>> {
-        if self.remaining == 0 || self.limit == 0 {
-            return Ok(None);
-        }
-        self.limit -= 1;
-        if MARKERS != REJECT {
+        if MARKERS == REJECT {
+            // `remaining` was capped at `limit` when the access was made.
+            if self.remaining == 0 {
+                return Ok(None);
+            }
+        } else {
+            if self.remaining == 0 || self.limit == 0 {
+                return Ok(None);
+            }
+            self.limit -= 1;
             let marker = self.de.take_absent_marker();
             if marker.map_err(|e| e.or_offset(self.de.read.offset()))? {
                 return if MARKERS == AS_MISSING {

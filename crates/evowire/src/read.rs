@@ -41,6 +41,15 @@ pub trait Read<'de>: private::Sealed {
     /// Takes exactly `N` bytes.
     fn take_array<const N: usize>(&mut self) -> Result<[u8; N]>;
 
+    /// Takes a tag byte equal to `tag` and the `N` bytes after it, if the input starts with
+    /// them; otherwise takes nothing and returns `None` (the caller then reads the item the
+    /// general way, which reports what is wrong). A fast path for fixed-width items.
+    #[inline(always)]
+    fn take_tagged<const N: usize>(&mut self, tag: u8) -> Option<[u8; N]> {
+        let _ = tag;
+        None
+    }
+
     /// Takes `len` bytes, borrowed when the input allows it, else copied into `scratch`.
     fn take_bytes<'s>(
         &'s mut self,
@@ -185,6 +194,17 @@ impl<'de> Read<'de> for SliceRead<'de> {
             }
             None => Err(short_input(N, self.rest.len())),
         }
+    }
+
+    #[inline(always)]
+    fn take_tagged<const N: usize>(&mut self, tag: u8) -> Option<[u8; N]> {
+        let rest = self.rest;
+        if rest.len() > N && rest.first() == Some(&tag) {
+            let (body, tail) = rest.get(1..)?.split_first_chunk::<N>()?;
+            self.rest = tail;
+            return Some(*body);
+        }
+        None
     }
 
     #[inline(always)]

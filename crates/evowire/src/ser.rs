@@ -63,16 +63,13 @@ impl<W: Write> Serializer<W> {
     /// A fixed32 item: tag and four bytes, written as one fixed-size copy.
     #[inline(always)]
     fn fixed32(&mut self, bits: [u8; 4]) -> Result<()> {
-        let [a, b, c, d] = bits;
-        self.writer.write_all(&[TAG_FIXED32, a, b, c, d])
+        self.writer.write_tagged(TAG_FIXED32, bits)
     }
 
     /// A fixed64 item: tag and eight bytes.
     #[inline(always)]
     fn fixed64(&mut self, bits: [u8; 8]) -> Result<()> {
-        let [a, b, c, d, e, f, g, h] = bits;
-        self.writer
-            .write_all(&[TAG_FIXED64, a, b, c, d, e, f, g, h])
+        self.writer.write_tagged(TAG_FIXED64, bits)
     }
 
     #[inline]

@@ -28,6 +28,13 @@ pub trait Write: private::Sealed {
         self.write_all(&[byte])
     }
 
+    /// Appends `tag` and then `body`: a fixed-width item, with one capacity check for both.
+    #[inline]
+    fn write_tagged<const N: usize>(&mut self, tag: u8, body: [u8; N]) -> Result<()> {
+        self.write_byte(tag)?;
+        self.write_all(&body)
+    }
+
     /// Lets `encode` write up to [`SMALL`] bytes in place and appends the first `n` of
     /// them, where `n` is what `encode` returns. Buffered sinks hand out their own buffer,
     /// so a varint is encoded where it will stay.
@@ -66,6 +73,11 @@ impl<W: Write + ?Sized> Write for &mut W {
     #[inline]
     fn write_byte(&mut self, byte: u8) -> Result<()> {
         (**self).write_byte(byte)
+    }
+
+    #[inline]
+    fn write_tagged<const N: usize>(&mut self, tag: u8, body: [u8; N]) -> Result<()> {
+        (**self).write_tagged(tag, body)
     }
 
     #[inline]
@@ -127,6 +139,12 @@ impl Write for SizeCounter {
     #[inline]
     fn write_byte(&mut self, _byte: u8) -> Result<()> {
         self.count += 1;
+        Ok(())
+    }
+
+    #[inline]
+    fn write_tagged<const N: usize>(&mut self, _tag: u8, _body: [u8; N]) -> Result<()> {
+        self.count += 1 + N;
         Ok(())
     }
 
@@ -198,6 +216,12 @@ impl<T: Target> Buffered<T> {
     }
 
     #[cold]
+    fn write_tagged_slow<const N: usize>(&mut self, tag: u8, body: [u8; N]) -> Result<()> {
+        self.write_all_slow(&[tag])?;
+        self.write_all(&body)
+    }
+
+    #[cold]
     fn write_small_slow(&mut self, encode: impl FnOnce(&mut [u8; SMALL]) -> usize) -> Result<()> {
         self.flush_buffer()?;
         let mut scratch = [0u8; SMALL];
@@ -232,6 +256,21 @@ impl<T: Target> Write for Buffered<T> {
             }
             None => self.write_all_slow(&[byte]),
         }
+    }
+
+    #[inline(always)]
+    fn write_tagged<const N: usize>(&mut self, tag: u8, body: [u8; N]) -> Result<()> {
+        let start = self.len;
+        if start < CHUNK - N {
+            let end = start + 1 + N;
+            if let Some(dst) = self.buffer.get_mut(start..end) {
+                dst[0] = tag;
+                dst[1..].copy_from_slice(&body);
+                self.len = end;
+                return Ok(());
+            }
+        }
+        self.write_tagged_slow(tag, body)
     }
 
     #[inline(always)]
@@ -331,6 +370,11 @@ mod io_write {
         #[inline(always)]
         fn write_byte(&mut self, byte: u8) -> Result<()> {
             self.inner.write_byte(byte)
+        }
+
+        #[inline(always)]
+        fn write_tagged<const N: usize>(&mut self, tag: u8, body: [u8; N]) -> Result<()> {
+            self.inner.write_tagged(tag, body)
         }
 
         #[inline(always)]
