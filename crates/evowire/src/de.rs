@@ -436,6 +436,7 @@ impl<'de, R: Read<'de>> Deserializer<R> {
 
     // ---- compound items -------------------------------------------------------------------
 
+    #[inline]
     fn sequence<const MARKERS: u8, V: Visitor<'de>>(
         &mut self,
         limit: usize,
@@ -446,6 +447,7 @@ impl<'de, R: Read<'de>> Deserializer<R> {
         self.visit_sequence::<MARKERS, V>(count, start, limit, visitor)
     }
 
+    #[inline]
     fn visit_sequence<const MARKERS: u8, V: Visitor<'de>>(
         &mut self,
         count: usize,
