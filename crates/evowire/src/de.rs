@@ -10,7 +10,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::options::DecodeOptions;
 use crate::packed::PACKED_TOKEN;
 use crate::read::{Read, Reference, SliceRead};
-use crate::wire::{self, WireType, TAG_ABSENT, TAG_FIXED32, TAG_FIXED64};
+use crate::wire::{self, WireType, TAG_ABSENT, TAG_FIXED32, TAG_FIXED64, TAG_SOME, TAG_UNIT};
 
 /// The newtype-struct name through which [`Value`](crate::Value) asks this deserializer for
 /// a lossless view (variants through `visit_enum`, absent markers as values).
@@ -205,6 +205,15 @@ impl<'de, R: Read<'de>> Deserializer<R> {
     /// Reads an integer of any integer wire type as raw unsigned bits, for unsigned targets.
     #[inline(always)]
     fn unsigned(&mut self, target: &'static str) -> Result<(u64, u64)> {
+        let start = self.read.offset();
+        match self.read.take_varint_item(WireType::Int as u8) {
+            Some(v) => Ok((v, start)),
+            None => self.unsigned_slow(target),
+        }
+    }
+
+    #[inline(never)]
+    fn unsigned_slow(&mut self, target: &'static str) -> Result<(u64, u64)> {
         let (tag, start) = self.tag()?;
         let v = match tag & 7 {
             0 => self.varint(tag, start)?,
@@ -218,6 +227,15 @@ impl<'de, R: Read<'de>> Deserializer<R> {
     /// Reads an integer for signed targets: zig-zag varints, two's complement fixed.
     #[inline(always)]
     fn signed(&mut self, target: &'static str) -> Result<(i64, u64)> {
+        let start = self.read.offset();
+        match self.read.take_varint_item(WireType::Int as u8) {
+            Some(v) => Ok((wire::zigzag_decode(v), start)),
+            None => self.signed_slow(target),
+        }
+    }
+
+    #[inline(never)]
+    fn signed_slow(&mut self, target: &'static str) -> Result<(i64, u64)> {
         let (tag, start) = self.tag()?;
         let v = match tag & 7 {
             0 => wire::zigzag_decode(self.varint(tag, start)?),
@@ -434,6 +452,46 @@ impl<'de, R: Read<'de>> Deserializer<R> {
         }
     }
 
+    /// `None`, or an `Option` written in a form other than a one-byte `Some` tag.
+    #[inline]
+    fn option_slow<V: Visitor<'de>>(&mut self, start: u64, visitor: V) -> Result<V::Value> {
+        // Tag `05`: variant 0, `None`, whose body (normally the unit byte) is skipped.
+        if self.read.take_if(WireType::Variant as u8) {
+            // A variant body is a level of nesting, even the unit one.
+            self.enter(start)?;
+            if !self.read.take_if(TAG_UNIT) {
+                self.skip_item()?;
+            }
+            self.leave();
+            return visitor.visit_none();
+        }
+        self.option_general(visitor)
+    }
+
+    #[inline(never)]
+    fn option_general<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value> {
+        let (index, start) = self.variant_header("an Option")?;
+        match index {
+            0 => {
+                self.enter(start)?;
+                self.skip_item()?;
+                self.leave();
+                visitor.visit_none()
+            }
+            1 => {
+                self.enter(start)?;
+                let value = visitor.visit_some(&mut *self);
+                self.leave();
+                value
+            }
+            _ => Err(Error::with_message(
+                ErrorKind::InvalidValue,
+                Some(start),
+                format!("Option discriminant {index}, expected 0 (None) or 1 (Some)"),
+            )),
+        }
+    }
+
     // ---- compound items -------------------------------------------------------------------
 
     #[inline]
@@ -506,18 +564,24 @@ impl<'de, R: Read<'de>> Deserializer<R> {
 
     #[inline(always)]
     fn variant_header(&mut self, target: &'static str) -> Result<(u32, u64)> {
+        let start = self.read.offset();
+        match self.read.take_varint_item(WireType::Variant as u8) {
+            Some(index) => match u32::try_from(index) {
+                Ok(index) => Ok((index, start)),
+                Err(_) => Err(variant_index_overflow(index, start)),
+            },
+            None => self.variant_header_slow(target),
+        }
+    }
+
+    #[inline(never)]
+    fn variant_header_slow(&mut self, target: &'static str) -> Result<(u32, u64)> {
         let (tag, start) = self.tag()?;
         if WireType::from_tag(tag) != WireType::Variant {
             return Err(self.mismatch(tag, start, VARIANT, target));
         }
         let index = self.varint(tag, start)?;
-        let index = u32::try_from(index).map_err(|_| {
-            Error::with_message(
-                ErrorKind::IntegerOverflow,
-                Some(start),
-                format!("variant index {index} does not fit in u32"),
-            )
-        })?;
+        let index = u32::try_from(index).map_err(|_| variant_index_overflow(index, start))?;
         Ok((index, start))
     }
 
@@ -598,6 +662,15 @@ const INTEGER: &str = "an integer (wire type 0, 1 or 2)";
 const SEQUENCE: &str = "a sequence (wire type 3)";
 const BYTES: &str = "bytes (wire type 4)";
 const VARIANT: &str = "a variant (wire type 5)";
+
+#[cold]
+fn variant_index_overflow(index: u64, start: u64) -> Error {
+    Error::with_message(
+        ErrorKind::IntegerOverflow,
+        Some(start),
+        format!("variant index {index} does not fit in u32"),
+    )
+}
 
 #[cold]
 fn out_of_range(value: impl core::fmt::Display, target: &str, start: u64) -> Error {
@@ -731,26 +804,14 @@ impl<'de, R: Read<'de>> de::Deserializer<'de> for &mut Deserializer<R> {
 
     #[inline]
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        let (index, start) = self.variant_header("an Option")?;
-        match index {
-            0 => {
-                self.enter(start)?;
-                self.skip_item()?;
-                self.leave();
-                visitor.visit_none()
-            }
-            1 => {
-                self.enter(start)?;
-                let value = visitor.visit_some(&mut *self);
-                self.leave();
-                value
-            }
-            _ => Err(Error::with_message(
-                ErrorKind::InvalidValue,
-                Some(start),
-                format!("Option discriminant {index}, expected 0 (None) or 1 (Some)"),
-            )),
+        let start = self.read.offset();
+        if self.read.take_if(TAG_SOME) {
+            self.enter(start)?;
+            let value = visitor.visit_some(&mut *self);
+            self.leave();
+            return value;
         }
+        self.option_slow(start, visitor)
     }
 
     #[inline]
@@ -1012,7 +1073,10 @@ impl<'de, R: Read<'de>> de::VariantAccess<'de> for EnumAccess<'_, R> {
     #[inline]
     fn unit_variant(self) -> Result<()> {
         // The body of a unit variant is skipped whatever it is, so `#[serde(other)]` can
-        // stand in for a newer variant of any kind.
+        // stand in for a newer variant of any kind. Usually it is the unit byte.
+        if self.de.read.take_if(TAG_UNIT) {
+            return Ok(());
+        }
         self.de.skip_item()
     }
 

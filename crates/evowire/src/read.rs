@@ -50,6 +50,23 @@ pub trait Read<'de>: private::Sealed {
         None
     }
 
+    /// Takes an item of wire type `wire` (a varint-carrying type: int, bytes, sequence or
+    /// variant) and returns its varint, if the whole item header is in the input and valid;
+    /// otherwise takes nothing and returns `None`. A fast path: the caller falls back to
+    /// reading the tag the general way, which reports what is wrong.
+    #[inline(always)]
+    fn take_varint_item(&mut self, wire: u8) -> Option<u64> {
+        let _ = wire;
+        None
+    }
+
+    /// Takes the next byte if it equals `byte`.
+    #[inline(always)]
+    fn take_if(&mut self, byte: u8) -> bool {
+        let _ = byte;
+        false
+    }
+
     /// Takes `len` bytes, borrowed when the input allows it, else copied into `scratch`.
     fn take_bytes<'s>(
         &'s mut self,
@@ -205,6 +222,32 @@ impl<'de> Read<'de> for SliceRead<'de> {
             return Some(*body);
         }
         None
+    }
+
+    #[inline(always)]
+    fn take_varint_item(&mut self, wire: u8) -> Option<u64> {
+        let (&tag, rest) = self.rest.split_first()?;
+        if tag & 0x07 != wire {
+            return None;
+        }
+        if tag & 0x80 == 0 {
+            self.rest = rest;
+            return Some(u64::from(tag >> 3));
+        }
+        let (value, used) = wire::take_varint(tag, rest).ok()?;
+        self.rest = rest.get(used..)?;
+        Some(value)
+    }
+
+    #[inline(always)]
+    fn take_if(&mut self, byte: u8) -> bool {
+        match self.rest.split_first() {
+            Some((&first, rest)) if first == byte => {
+                self.rest = rest;
+                true
+            }
+            _ => false,
+        }
     }
 
     #[inline(always)]

@@ -79,6 +79,11 @@ pub const TAG_FIXED32: u8 = WireType::Fixed32 as u8;
 pub const TAG_FIXED64: u8 = WireType::Fixed64 as u8;
 /// The absent-field marker byte (SPEC §9).
 pub const TAG_ABSENT: u8 = WireType::Absent as u8;
+/// A unit value: an int item holding 0, one byte (SPEC §5).
+pub const TAG_UNIT: u8 = 0x00;
+/// The tag of variant 1, which is how `Some` starts (SPEC §7).
+pub const TAG_SOME: u8 = WireType::Variant as u8 | (1 << 3);
+
 /// The longest varint including its tag byte: 4 + 18 × 7 = 130 bits hold any `u128` (§3).
 pub const MAX_VARINT_LEN: usize = 19;
 /// The longest varint holding a `u64`, tag byte included: 4 + 9 × 7 = 67 bits.
