@@ -91,11 +91,17 @@ impl<W: Write> Serializer<W> {
                 })?;
                 Ok(SeqCompound::Counted(self.counted::<false>(items)?))
             }
-            None => Ok(SeqCompound::Buffered {
-                ser: self,
-                buffer: Vec::new(),
-                written: 0,
-            }),
+            None => Ok(self.buffered_seq()),
+        }
+    }
+
+    /// A sequence of unknown length, gathered in a buffer until its count is known.
+    #[cold]
+    fn buffered_seq(&mut self) -> SeqCompound<'_, W> {
+        SeqCompound::Buffered {
+            ser: self,
+            buffer: Vec::new(),
+            written: 0,
         }
     }
 
@@ -410,11 +416,17 @@ impl<W: Write> SeqCompound<'_, W> {
                 ser,
                 buffer,
                 written,
-            } => {
-                ser.header(WireType::Sequence, written)?;
-                ser.writer.write_all(&buffer)
-            }
+            } => ser.finish_buffered(written, &buffer),
         }
+    }
+}
+
+impl<W: Write> Serializer<W> {
+    /// Writes a buffered sequence: its header, now that the count is known, then its items.
+    #[cold]
+    fn finish_buffered(&mut self, written: usize, buffer: &[u8]) -> Result<()> {
+        self.header(WireType::Sequence, written)?;
+        self.writer.write_all(buffer)
     }
 }
 

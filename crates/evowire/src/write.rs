@@ -170,6 +170,44 @@ impl Target for &mut Vec<u8> {
 
 const CHUNK: usize = 256;
 
+/// Writes up to this many bytes with [`copy_short`].
+const SHORT: usize = 16;
+
+/// Copies `src` (at most [`SHORT`] bytes) to the front of `dst` with two possibly
+/// overlapping fixed-size moves; bytes of `dst` past `src.len()` may be overwritten.
+#[inline(always)]
+fn copy_short(dst: &mut [u8; SHORT], src: &[u8]) {
+    let n = src.len();
+    if n >= 8 {
+        if let (Some(head), Some(tail), Some(dst_tail)) = (
+            src.first_chunk::<8>(),
+            src.last_chunk::<8>(),
+            dst.get_mut(n - 8..n),
+        ) {
+            dst_tail.copy_from_slice(tail);
+            if let Some(dst_head) = dst.first_chunk_mut::<8>() {
+                *dst_head = *head;
+            }
+        }
+    } else if n >= 4 {
+        if let (Some(head), Some(tail), Some(dst_tail)) = (
+            src.first_chunk::<4>(),
+            src.last_chunk::<4>(),
+            dst.get_mut(n - 4..n),
+        ) {
+            dst_tail.copy_from_slice(tail);
+            if let Some(dst_head) = dst.first_chunk_mut::<4>() {
+                *dst_head = *head;
+            }
+        }
+    } else if let (Some(&first), Some(&last)) = (src.first(), src.last()) {
+        // One to three bytes: first, middle and last cover them all.
+        dst[0] = first;
+        dst[n / 2] = src[n / 2];
+        dst[n - 1] = last;
+    }
+}
+
 /// A sink that gathers output in a 256-byte stack buffer and hands it to its target in
 /// chunks: every small write is a store into the buffer, never a call into the target.
 /// `to_vec` and `to_writer` encode through it.
@@ -235,6 +273,19 @@ impl<T> private::Sealed for Buffered<T> {}
 impl<T: Target> Write for Buffered<T> {
     #[inline(always)]
     fn write_all(&mut self, bytes: &[u8]) -> Result<()> {
+        // Short strings and byte strings: a few fixed-size moves instead of a memcpy call.
+        let start = self.len;
+        if bytes.len() <= SHORT && start <= CHUNK - SHORT {
+            if let Some(window) = self
+                .buffer
+                .get_mut(start..)
+                .and_then(|rest| rest.first_chunk_mut::<SHORT>())
+            {
+                copy_short(window, bytes);
+                self.len = start + bytes.len();
+                return Ok(());
+            }
+        }
         let end = self.len + bytes.len();
         match self.buffer.get_mut(self.len..end) {
             Some(dst) => {
