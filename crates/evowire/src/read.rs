@@ -182,6 +182,12 @@ impl<'de> Read<'de> for SliceRead<'de> {
         if tag & 0x80 == 0 {
             return Ok(u64::from((tag >> 3) & 0x0f));
         }
+        if let Some((&next, tail)) = self.rest.split_first() {
+            if next & 0x80 == 0 {
+                self.rest = tail;
+                return Ok(u64::from((tag >> 3) & 0x0f) | (u64::from(next) << 4));
+            }
+        }
         match wire::take_varint(tag, self.rest) {
             Ok((value, used)) => {
                 self.rest = self.rest.get(used..).unwrap_or(&[]);

@@ -220,6 +220,12 @@ pub fn take_varint(tag: u8, rest: &[u8]) -> Result<(u64, usize), VarintError> {
     if tag & 0x80 == 0 {
         return Ok((value, 0));
     }
+    if let Some(&next) = rest.first() {
+        if next & 0x80 == 0 {
+            // Two bytes: values below 2048, the most common multi-byte case.
+            return Ok((value | (u64::from(next) << 4), 1));
+        }
+    }
     match rest.first_chunk::<{ MAX_VARINT64_LEN - 1 }>() {
         Some(chunk) => take_varint_tail(value, chunk, rest),
         None => take_varint_short(tag, rest),
