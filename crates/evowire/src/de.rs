@@ -620,11 +620,11 @@ impl<'de, R: Read<'de>> Deserializer<R> {
             WireType::Bytes => {
                 let bytes = self.bytes_after_tag(tag, start)?;
                 match bytes {
-                    Reference::Borrowed(b) => match core::str::from_utf8(b) {
+                    Reference::Borrowed(b) => match crate::text::from_utf8(b) {
                         Ok(s) => visitor.visit_borrowed_str(s),
                         Err(_) => visitor.visit_borrowed_bytes(b),
                     },
-                    Reference::Copied(b) => match core::str::from_utf8(b) {
+                    Reference::Copied(b) => match crate::text::from_utf8(b) {
                         Ok(s) => visitor.visit_str(s),
                         Err(_) => visitor.visit_bytes(b),
                     },
@@ -770,11 +770,11 @@ impl<'de, R: Read<'de>> de::Deserializer<'de> for &mut Deserializer<R> {
     fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         let (bytes, start) = self.bytes_item("a string")?;
         match bytes {
-            Reference::Borrowed(b) => match core::str::from_utf8(b) {
+            Reference::Borrowed(b) => match crate::text::from_utf8(b) {
                 Ok(s) => visitor.visit_borrowed_str(s),
                 Err(e) => Err(invalid_utf8(e, start)),
             },
-            Reference::Copied(b) => match core::str::from_utf8(b) {
+            Reference::Copied(b) => match crate::text::from_utf8(b) {
                 Ok(s) => visitor.visit_str(s),
                 Err(e) => Err(invalid_utf8(e, start)),
             },

@@ -170,6 +170,7 @@ mod options;
 pub mod packed;
 pub mod read;
 mod ser;
+mod text;
 mod value;
 pub mod wire;
 pub mod write;
