@@ -169,18 +169,32 @@ impl<'de, R: Read<'de>> Deserializer<R> {
     #[inline(always)]
     fn length(&mut self, tag: u8, start: u64) -> Result<usize> {
         let len = self.varint(tag, start)?;
+        self.checked_length(len, start)
+    }
+
+    /// A length prefix's value, checked against the limit and the address width.
+    #[inline(always)]
+    fn checked_length(&self, len: u64, start: u64) -> Result<usize> {
         match usize::try_from(len) {
             Ok(len) if len <= self.max_len => Ok(len),
-            Ok(len) => Err(Error::with_message(
+            _ => Err(self.length_error(len, start)),
+        }
+    }
+
+    #[cold]
+    fn length_error(&self, len: u64, start: u64) -> Error {
+        if usize::try_from(len).is_ok() {
+            Error::with_message(
                 ErrorKind::LimitExceeded,
                 Some(start),
                 format!("length {len} exceeds the limit of {}", self.max_len),
-            )),
-            Err(_) => Err(Error::with_message(
+            )
+        } else {
+            Error::with_message(
                 ErrorKind::LengthOverflow,
                 Some(start),
                 format!("length {len} does not fit in usize"),
-            )),
+            )
         }
     }
 
@@ -503,6 +517,31 @@ impl<'de, R: Read<'de>> Deserializer<R> {
     ) -> Result<V::Value> {
         let (count, start) = self.header(WireType::Sequence, SEQUENCE, target)?;
         self.visit_sequence::<MARKERS, V>(count, start, limit, visitor)
+    }
+
+    /// A tuple or array: small and fixed, so worth inlining into the caller's visitor.
+    #[inline(always)]
+    fn tuple<V: Visitor<'de>>(&mut self, len: usize, visitor: V) -> Result<V::Value> {
+        let (count, start) = self.header(WireType::Sequence, SEQUENCE, "a tuple")?;
+        self.enter(start)?;
+        let visible = count.min(len);
+        let mut access = SeqAccess::<R, REJECT> {
+            de: self,
+            remaining: visible,
+            limit: len,
+            hint: Cell::new(None),
+        };
+        let value = visitor
+            .visit_seq(&mut access)
+            .map_err(|e: Error| e.or_offset(start))?;
+        let rest = access.remaining + (count - visible);
+        let hint = access.hint;
+        self.release(&hint);
+        if rest > 0 {
+            self.skip_items(rest)?;
+        }
+        self.leave();
+        Ok(value)
     }
 
     #[inline]
@@ -859,7 +898,7 @@ impl<'de, R: Read<'de>> de::Deserializer<'de> for &mut Deserializer<R> {
     fn deserialize_tuple<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value> {
         // Tuples and arrays are written by `SerializeTuple`, which cannot skip an element:
         // no absent marker can stand in them, so no element pays for looking for one.
-        self.sequence::<REJECT, V>(len, "a tuple", visitor)
+        self.tuple(len, visitor)
     }
 
     #[inline]
