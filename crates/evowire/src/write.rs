@@ -168,7 +168,7 @@ impl Target for &mut Vec<u8> {
     }
 }
 
-const CHUNK: usize = 256;
+const CHUNK: usize = 1024;
 
 /// Writes up to this many bytes with [`copy_short`].
 const SHORT: usize = 16;
@@ -208,7 +208,7 @@ fn copy_short(dst: &mut [u8; SHORT], src: &[u8]) {
     }
 }
 
-/// A sink that gathers output in a 256-byte stack buffer and hands it to its target in
+/// A sink that gathers output in a 1 KiB stack buffer and hands it to its target in
 /// chunks: every small write is a store into the buffer, never a call into the target.
 /// `to_vec` and `to_writer` encode through it.
 pub(crate) struct Buffered<T> {
@@ -348,7 +348,7 @@ mod io_write {
     use super::{private, Buffered, Target, Write, SMALL};
     use crate::error::{Error, Result};
 
-    /// Adapts a [`std::io::Write`] as a sink. Small writes are gathered in a 256-byte stack
+    /// Adapts a [`std::io::Write`] as a sink. Small writes are gathered in a 1 KiB stack
     /// buffer so the writer sees a few large `write_all` calls instead of one per value.
     ///
     /// Call [`IoWrite::flush_buffer`] (or [`IoWrite::into_inner`]) when done: dropping the
