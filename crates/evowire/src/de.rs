@@ -523,29 +523,23 @@ impl<'de, R: Read<'de>> Deserializer<R> {
     #[inline(always)]
     fn tuple<V: Visitor<'de>>(&mut self, len: usize, visitor: V) -> Result<V::Value> {
         let (count, start) = self.header(WireType::Sequence, SEQUENCE, "a tuple")?;
-        self.enter(start)?;
-        let visible = count.min(len);
-        let mut access = SeqAccess::<R, REJECT> {
-            de: self,
-            remaining: visible,
-            limit: len,
-            hint: Cell::new(None),
-        };
-        let value = visitor
-            .visit_seq(&mut access)
-            .map_err(|e: Error| e.or_offset(start))?;
-        let rest = access.remaining + (count - visible);
-        let hint = access.hint;
-        self.release(&hint);
-        if rest > 0 {
-            self.skip_items(rest)?;
-        }
-        self.leave();
-        Ok(value)
+        self.visit_sequence_inline::<REJECT, V>(count, start, len, visitor)
     }
 
     #[inline]
     fn visit_sequence<const MARKERS: u8, V: Visitor<'de>>(
+        &mut self,
+        count: usize,
+        start: u64,
+        limit: usize,
+        visitor: V,
+    ) -> Result<V::Value> {
+        self.visit_sequence_inline::<MARKERS, V>(count, start, limit, visitor)
+    }
+
+    /// The body of [`Self::visit_sequence`], for the callers that want it inlined.
+    #[inline(always)]
+    fn visit_sequence_inline<const MARKERS: u8, V: Visitor<'de>>(
         &mut self,
         count: usize,
         start: u64,

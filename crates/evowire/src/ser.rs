@@ -15,6 +15,10 @@ use crate::write::Write;
 /// `&mut Serializer<W>` implements [`serde::Serializer`], as in serde_json. Every message
 /// that uses no evowire extension is byte-identical to what fcode 1.1 writes.
 ///
+/// To append to a `Vec<u8>`, [`to_writer(&mut vec, &value)`](crate::to_writer) is the
+/// faster path: it gathers output in a stack buffer, where a serializer on `&mut Vec<u8>`
+/// appends value by value (about 30% more instructions on small messages).
+///
 /// # Examples
 ///
 /// ```

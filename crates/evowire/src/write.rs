@@ -179,32 +179,30 @@ const SHORT: usize = 16;
 fn copy_short(dst: &mut [u8; SHORT], src: &[u8]) {
     let n = src.len();
     if n >= 8 {
-        if let (Some(head), Some(tail), Some(dst_tail)) = (
-            src.first_chunk::<8>(),
-            src.last_chunk::<8>(),
-            dst.get_mut(n - 8..n),
-        ) {
-            dst_tail.copy_from_slice(tail);
-            if let Some(dst_head) = dst.first_chunk_mut::<8>() {
-                *dst_head = *head;
-            }
-        }
+        copy_ends::<8>(dst, src);
     } else if n >= 4 {
-        if let (Some(head), Some(tail), Some(dst_tail)) = (
-            src.first_chunk::<4>(),
-            src.last_chunk::<4>(),
-            dst.get_mut(n - 4..n),
-        ) {
-            dst_tail.copy_from_slice(tail);
-            if let Some(dst_head) = dst.first_chunk_mut::<4>() {
-                *dst_head = *head;
-            }
-        }
+        copy_ends::<4>(dst, src);
     } else if let (Some(&first), Some(&last)) = (src.first(), src.last()) {
         // One to three bytes: first, middle and last cover them all.
         dst[0] = first;
         dst[n / 2] = src[n / 2];
         dst[n - 1] = last;
+    }
+}
+
+/// Copies `src` of `W` to `2 * W` bytes as its first and its last `W` bytes.
+#[inline(always)]
+fn copy_ends<const W: usize>(dst: &mut [u8; SHORT], src: &[u8]) {
+    let n = src.len();
+    if let (Some(head), Some(tail), Some(dst_tail)) = (
+        src.first_chunk::<W>(),
+        src.last_chunk::<W>(),
+        dst.get_mut(n.saturating_sub(W)..n),
+    ) {
+        dst_tail.copy_from_slice(tail);
+        if let Some(dst_head) = dst.first_chunk_mut::<W>() {
+            *dst_head = *head;
+        }
     }
 }
 

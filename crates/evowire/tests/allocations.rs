@@ -537,13 +537,9 @@ fn account() -> Account {
 
 const ITERATIONS: usize = 100;
 
-/// After one warm-up call, `ITERATIONS` re-encodings into the cleared buffer allocate
-/// nothing, through `to_writer` and through `Serializer` directly, and `serialized_size`
-/// allocates nothing at all. Every pass must produce `to_vec`'s bytes.
-fn assert_reencoding_allocates_nothing<T: ?Sized + Serialize + Debug>(value: &T) {
-    let expected = evowire::to_vec(value).expect("encode");
-
-    // `to_writer` into `&mut Vec<u8>`.
+/// Encodes `value` once with `to_writer` to warm a buffer, then `ITERATIONS` times into the
+/// cleared buffer; returns the last bytes and the allocations of those `ITERATIONS` calls.
+fn warm_to_writer_allocations<T: ?Sized + Serialize>(value: &T) -> (Vec<u8>, usize) {
     let mut buf = Vec::new();
     evowire::to_writer(&mut buf, value).expect("warm-up");
     let (result, n) = allocations_during(|| {
@@ -554,6 +550,17 @@ fn assert_reencoding_allocates_nothing<T: ?Sized + Serialize + Debug>(value: &T)
         Ok::<(), evowire::Error>(())
     });
     result.expect("encode");
+    (buf, n)
+}
+
+/// After one warm-up call, `ITERATIONS` re-encodings into the cleared buffer allocate
+/// nothing, through `to_writer` and through `Serializer` directly, and `serialized_size`
+/// allocates nothing at all. Every pass must produce `to_vec`'s bytes.
+fn assert_reencoding_allocates_nothing<T: ?Sized + Serialize + Debug>(value: &T) {
+    let expected = evowire::to_vec(value).expect("encode");
+
+    // `to_writer` into `&mut Vec<u8>`.
+    let (buf, n) = warm_to_writer_allocations(value);
     assert_eq!(buf, expected, "to_writer wrote other bytes than to_vec");
     assert_eq!(
         n, 0,
@@ -714,16 +721,7 @@ fn unknown_lengths_are_buffered_and_allocate() {
         evowire::to_vec(&evens).unwrap()
     );
 
-    let mut buf = Vec::new();
-    evowire::to_writer(&mut buf, &value).unwrap();
-    let (result, n) = allocations_during(|| {
-        for _ in 0..ITERATIONS {
-            buf.clear();
-            evowire::to_writer(black_box(&mut buf), &value)?;
-        }
-        Ok::<(), evowire::Error>(())
-    });
-    result.unwrap();
+    let (buf, n) = warm_to_writer_allocations(&value);
     assert_eq!(buf, evowire::to_vec(&evens).unwrap());
     assert!(
         n >= ITERATIONS,
@@ -743,16 +741,7 @@ fn unknown_lengths_are_buffered_and_allocate() {
             b: "seven".into(),
         },
     };
-    let mut buf = Vec::new();
-    evowire::to_writer(&mut buf, &value).unwrap();
-    let (result, n) = allocations_during(|| {
-        for _ in 0..ITERATIONS {
-            buf.clear();
-            evowire::to_writer(black_box(&mut buf), &value)?;
-        }
-        Ok::<(), evowire::Error>(())
-    });
-    result.unwrap();
+    let (buf, n) = warm_to_writer_allocations(&value);
     assert_eq!(buf, evowire::to_vec(&value).unwrap());
     assert!(
         n >= ITERATIONS,
