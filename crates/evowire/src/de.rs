@@ -455,17 +455,6 @@ impl<'de, R: Read<'de>> Deserializer<R> {
         }
     }
 
-    /// Consumes an absent-field marker if the next byte is one.
-    #[inline(always)]
-    fn take_absent_marker(&mut self) -> Result<bool> {
-        if self.read.peek_byte()? == Some(TAG_ABSENT) {
-            self.read.next_byte()?;
-            Ok(true)
-        } else {
-            Ok(false)
-        }
-    }
-
     /// `None`, or an `Option` written in a form other than a one-byte `Some` tag.
     #[inline]
     fn option_slow<V: Visitor<'de>>(&mut self, start: u64, visitor: V) -> Result<V::Value> {
@@ -1027,8 +1016,7 @@ impl<'de, R: Read<'de>, const MARKERS: u8> de::SeqAccess<'de> for SeqAccess<'_, 
                 return Ok(None);
             }
             self.limit -= 1;
-            let marker = self.de.take_absent_marker();
-            if marker.map_err(|e| e.or_offset(self.de.read.offset()))? {
+            if self.de.read.take_if(TAG_ABSENT) {
                 return if MARKERS == AS_MISSING {
                     Ok(None)
                 } else {

@@ -396,6 +396,18 @@ mod io_read {
             Ok(self.peeked)
         }
 
+        /// A read error is not reported here: the byte stays unread and the next read
+        /// meets the error again and reports it.
+        fn take_if(&mut self, byte: u8) -> bool {
+            if self.peek_byte().ok().flatten() == Some(byte) {
+                self.peeked = None;
+                self.offset += 1;
+                true
+            } else {
+                false
+            }
+        }
+
         fn take_varint(&mut self, tag: u8) -> Result<u64> {
             let (buf, n) = self.varint_bytes(tag)?;
             wire::take_varint(tag, &buf[..n])
