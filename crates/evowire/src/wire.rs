@@ -214,7 +214,7 @@ pub fn encode_varint128(wire: WireType, value: u128) -> VarintBytes {
 /// use evowire::wire::take_varint;
 /// assert_eq!(take_varint(0xd0, &[0xf3, 0x04, 0xff]), Ok((10042, 2)));
 /// ```
-#[inline]
+#[inline(always)]
 pub fn take_varint(tag: u8, rest: &[u8]) -> Result<(u64, usize), VarintError> {
     let value = u64::from((tag >> 3) & 0x0f);
     if tag & 0x80 == 0 {
