@@ -133,111 +133,111 @@ impl<'a, W: Write> ser::Serializer for &'a mut Serializer<W> {
     type SerializeStruct = Compound<'a, W, true>;
     type SerializeStructVariant = Compound<'a, W, true>;
 
-    #[inline]
+    #[inline(always)]
     fn serialize_bool(self, v: bool) -> Result<()> {
         self.varint(WireType::Int, u64::from(v))
     }
 
-    #[inline]
+    #[inline(always)]
     fn serialize_i8(self, v: i8) -> Result<()> {
         self.serialize_i64(i64::from(v))
     }
 
-    #[inline]
+    #[inline(always)]
     fn serialize_i16(self, v: i16) -> Result<()> {
         self.serialize_i64(i64::from(v))
     }
 
-    #[inline]
+    #[inline(always)]
     fn serialize_i32(self, v: i32) -> Result<()> {
         self.serialize_i64(i64::from(v))
     }
 
-    #[inline]
+    #[inline(always)]
     fn serialize_i64(self, v: i64) -> Result<()> {
         self.varint(WireType::Int, wire::zigzag_encode(v))
     }
 
-    #[inline]
+    #[inline(always)]
     fn serialize_i128(self, v: i128) -> Result<()> {
         self.serialize_u128(wire::zigzag_encode128(v))
     }
 
-    #[inline]
+    #[inline(always)]
     fn serialize_u8(self, v: u8) -> Result<()> {
         self.varint(WireType::Int, u64::from(v))
     }
 
-    #[inline]
+    #[inline(always)]
     fn serialize_u16(self, v: u16) -> Result<()> {
         self.varint(WireType::Int, u64::from(v))
     }
 
-    #[inline]
+    #[inline(always)]
     fn serialize_u32(self, v: u32) -> Result<()> {
         self.varint(WireType::Int, u64::from(v))
     }
 
-    #[inline]
+    #[inline(always)]
     fn serialize_u64(self, v: u64) -> Result<()> {
         self.varint(WireType::Int, v)
     }
 
-    #[inline]
+    #[inline(always)]
     fn serialize_u128(self, v: u128) -> Result<()> {
         self.writer
             .write_all(wire::encode_varint128(WireType::Int, v).as_slice())
     }
 
-    #[inline]
+    #[inline(always)]
     fn serialize_f32(self, v: f32) -> Result<()> {
         self.fixed32(v.to_le_bytes())
     }
 
-    #[inline]
+    #[inline(always)]
     fn serialize_f64(self, v: f64) -> Result<()> {
         self.fixed64(v.to_le_bytes())
     }
 
-    #[inline]
+    #[inline(always)]
     fn serialize_char(self, v: char) -> Result<()> {
         self.varint(WireType::Int, u64::from(u32::from(v)))
     }
 
-    #[inline]
+    #[inline(always)]
     fn serialize_str(self, v: &str) -> Result<()> {
         self.serialize_bytes(v.as_bytes())
     }
 
-    #[inline]
+    #[inline(always)]
     fn serialize_bytes(self, v: &[u8]) -> Result<()> {
         self.header(WireType::Bytes, v.len())?;
         self.writer.write_all(v)
     }
 
-    #[inline]
+    #[inline(always)]
     fn serialize_none(self) -> Result<()> {
         // Variant 0 with a unit body: `05 00`.
         self.writer.write_all(&[WireType::Variant as u8, 0])
     }
 
-    #[inline]
+    #[inline(always)]
     fn serialize_some<T: ?Sized + Serialize>(self, value: &T) -> Result<()> {
         self.varint(WireType::Variant, 1)?;
         value.serialize(self)
     }
 
-    #[inline]
+    #[inline(always)]
     fn serialize_unit(self) -> Result<()> {
         self.writer.write_byte(0)
     }
 
-    #[inline]
+    #[inline(always)]
     fn serialize_unit_struct(self, _name: &'static str) -> Result<()> {
         self.serialize_unit()
     }
 
-    #[inline]
+    #[inline(always)]
     fn serialize_unit_variant(
         self,
         _name: &'static str,
@@ -248,7 +248,7 @@ impl<'a, W: Write> ser::Serializer for &'a mut Serializer<W> {
         self.serialize_unit()
     }
 
-    #[inline]
+    #[inline(always)]
     fn serialize_newtype_struct<T: ?Sized + Serialize>(
         self,
         name: &'static str,
@@ -260,7 +260,7 @@ impl<'a, W: Write> ser::Serializer for &'a mut Serializer<W> {
         value.serialize(self)
     }
 
-    #[inline]
+    #[inline(always)]
     fn serialize_newtype_variant<T: ?Sized + Serialize>(
         self,
         _name: &'static str,
@@ -272,17 +272,17 @@ impl<'a, W: Write> ser::Serializer for &'a mut Serializer<W> {
         value.serialize(self)
     }
 
-    #[inline]
+    #[inline(always)]
     fn serialize_seq(self, len: Option<usize>) -> Result<Self::SerializeSeq> {
         self.seq(len, 1)
     }
 
-    #[inline]
+    #[inline(always)]
     fn serialize_tuple(self, len: usize) -> Result<Self::SerializeTuple> {
         self.counted::<false>(len)
     }
 
-    #[inline]
+    #[inline(always)]
     fn serialize_tuple_struct(
         self,
         _name: &'static str,
@@ -291,7 +291,7 @@ impl<'a, W: Write> ser::Serializer for &'a mut Serializer<W> {
         self.counted::<false>(len)
     }
 
-    #[inline]
+    #[inline(always)]
     fn serialize_tuple_variant(
         self,
         _name: &'static str,
@@ -303,17 +303,17 @@ impl<'a, W: Write> ser::Serializer for &'a mut Serializer<W> {
         self.counted::<false>(len)
     }
 
-    #[inline]
+    #[inline(always)]
     fn serialize_map(self, len: Option<usize>) -> Result<Self::SerializeMap> {
         self.seq(len, 2)
     }
 
-    #[inline]
+    #[inline(always)]
     fn serialize_struct(self, _name: &'static str, len: usize) -> Result<Self::SerializeStruct> {
         self.counted::<true>(len)
     }
 
-    #[inline]
+    #[inline(always)]
     fn serialize_struct_variant(
         self,
         _name: &'static str,
@@ -447,12 +447,12 @@ impl<W: Write> ser::SerializeSeq for SeqCompound<'_, W> {
     type Ok = ();
     type Error = Error;
 
-    #[inline]
+    #[inline(always)]
     fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
         self.item(value)
     }
 
-    #[inline]
+    #[inline(always)]
     fn end(self) -> Result<()> {
         self.finish()
     }
@@ -462,12 +462,12 @@ impl<W: Write> ser::SerializeTuple for Compound<'_, W, false> {
     type Ok = ();
     type Error = Error;
 
-    #[inline]
+    #[inline(always)]
     fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
         self.item(value)
     }
 
-    #[inline]
+    #[inline(always)]
     fn end(self) -> Result<()> {
         self.finish()
     }
@@ -477,12 +477,12 @@ impl<W: Write> ser::SerializeTupleStruct for Compound<'_, W, false> {
     type Ok = ();
     type Error = Error;
 
-    #[inline]
+    #[inline(always)]
     fn serialize_field<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
         self.item(value)
     }
 
-    #[inline]
+    #[inline(always)]
     fn end(self) -> Result<()> {
         self.finish()
     }
@@ -492,12 +492,12 @@ impl<W: Write> ser::SerializeTupleVariant for Compound<'_, W, false> {
     type Ok = ();
     type Error = Error;
 
-    #[inline]
+    #[inline(always)]
     fn serialize_field<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
         self.item(value)
     }
 
-    #[inline]
+    #[inline(always)]
     fn end(self) -> Result<()> {
         self.finish()
     }
@@ -507,17 +507,17 @@ impl<W: Write> ser::SerializeMap for SeqCompound<'_, W> {
     type Ok = ();
     type Error = Error;
 
-    #[inline]
+    #[inline(always)]
     fn serialize_key<T: ?Sized + Serialize>(&mut self, key: &T) -> Result<()> {
         self.item(key)
     }
 
-    #[inline]
+    #[inline(always)]
     fn serialize_value<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
         self.item(value)
     }
 
-    #[inline]
+    #[inline(always)]
     fn end(self) -> Result<()> {
         self.finish()
     }
@@ -527,7 +527,7 @@ impl<W: Write> ser::SerializeStruct for Compound<'_, W, true> {
     type Ok = ();
     type Error = Error;
 
-    #[inline]
+    #[inline(always)]
     fn serialize_field<T: ?Sized + Serialize>(
         &mut self,
         _key: &'static str,
@@ -536,13 +536,13 @@ impl<W: Write> ser::SerializeStruct for Compound<'_, W, true> {
         self.item(value)
     }
 
-    #[inline]
+    #[inline(always)]
     fn skip_field(&mut self, _key: &'static str) -> Result<()> {
         self.pending_absent += 1;
         Ok(())
     }
 
-    #[inline]
+    #[inline(always)]
     fn end(self) -> Result<()> {
         self.finish()
     }
@@ -552,7 +552,7 @@ impl<W: Write> ser::SerializeStructVariant for Compound<'_, W, true> {
     type Ok = ();
     type Error = Error;
 
-    #[inline]
+    #[inline(always)]
     fn serialize_field<T: ?Sized + Serialize>(
         &mut self,
         _key: &'static str,
@@ -561,13 +561,13 @@ impl<W: Write> ser::SerializeStructVariant for Compound<'_, W, true> {
         self.item(value)
     }
 
-    #[inline]
+    #[inline(always)]
     fn skip_field(&mut self, _key: &'static str) -> Result<()> {
         self.pending_absent += 1;
         Ok(())
     }
 
-    #[inline]
+    #[inline(always)]
     fn end(self) -> Result<()> {
         self.finish()
     }
