@@ -310,7 +310,7 @@ impl<T: Target> Write for Buffered<T> {
     #[inline(always)]
     fn write_tagged<const N: usize>(&mut self, tag: u8, body: [u8; N]) -> Result<()> {
         let start = self.len;
-        if start < CHUNK - N {
+        if start + N < CHUNK {
             let end = start + 1 + N;
             if let Some(dst) = self.buffer.get_mut(start..end) {
                 dst[0] = tag;
