@@ -109,6 +109,13 @@ impl<W: Write> Serializer<W> {
         }
     }
 
+    /// Writes a buffered sequence: its header, now that the count is known, then its items.
+    #[cold]
+    fn finish_buffered(&mut self, written: usize, buffer: &[u8]) -> Result<()> {
+        self.header(WireType::Sequence, written)?;
+        self.writer.write_all(buffer)
+    }
+
     /// Starts a struct, tuple or variant body: the length is always known.
     #[inline(always)]
     fn counted<const STRUCT: bool>(&mut self, len: usize) -> Result<Compound<'_, W, STRUCT>> {
@@ -422,15 +429,6 @@ impl<W: Write> SeqCompound<'_, W> {
                 written,
             } => ser.finish_buffered(written, &buffer),
         }
-    }
-}
-
-impl<W: Write> Serializer<W> {
-    /// Writes a buffered sequence: its header, now that the count is known, then its items.
-    #[cold]
-    fn finish_buffered(&mut self, written: usize, buffer: &[u8]) -> Result<()> {
-        self.header(WireType::Sequence, written)?;
-        self.writer.write_all(buffer)
     }
 }
 
