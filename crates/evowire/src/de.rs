@@ -198,14 +198,10 @@ impl<'de, R: Read<'de>> Deserializer<R> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn enter(&mut self, start: u64) -> Result<()> {
         if self.depth_left == 0 {
-            return Err(Error::new(
-                ErrorKind::DepthExceeded,
-                Some(start),
-                "nesting deeper than the maximum depth",
-            ));
+            return Err(too_deep(start));
         }
         self.depth_left -= 1;
         Ok(())
@@ -509,8 +505,57 @@ impl<'de, R: Read<'de>> Deserializer<R> {
     }
 
     /// A tuple or array: small and fixed, so worth inlining into the caller's visitor.
+    ///
+    /// The common case, a one-byte header announcing exactly `len` items, is read inline;
+    /// every other header goes out of line, which keeps the inlined body small enough for
+    /// the caller's own inlining (an `[f32; 3]` inside a struct, say).
     #[inline(always)]
     fn tuple<V: Visitor<'de>>(&mut self, len: usize, visitor: V) -> Result<V::Value> {
+        if len < 16 {
+            let start = self.read.offset();
+            if self
+                .read
+                .take_if(WireType::Sequence as u8 | ((len as u8) << 3))
+            {
+                return self.visit_tuple(len, start, visitor);
+            }
+        }
+        self.tuple_general(len, visitor)
+    }
+
+    /// A tuple whose header announced exactly the `len` items the visitor expects.
+    #[inline(always)]
+    fn visit_tuple<V: Visitor<'de>>(
+        &mut self,
+        len: usize,
+        start: u64,
+        visitor: V,
+    ) -> Result<V::Value> {
+        self.enter(start)?;
+        let mut access = SeqAccess::<R, REJECT> {
+            de: self,
+            remaining: len,
+            limit: len,
+            hint: Cell::new(None),
+        };
+        let value = visitor
+            .visit_seq(&mut access)
+            .map_err(|e: Error| e.or_offset(start))?;
+        let rest = access.remaining;
+        let hint = access.hint;
+        self.release(&hint);
+        // A visitor may stop early (a hand-written one, say): the rest is skipped.
+        if rest > 0 {
+            self.skip_items(rest)?;
+        }
+        self.leave();
+        Ok(value)
+    }
+
+    /// A tuple with any other header: a multi-byte count, a count other than `len`, or
+    /// not a sequence at all.
+    #[inline(never)]
+    fn tuple_general<V: Visitor<'de>>(&mut self, len: usize, visitor: V) -> Result<V::Value> {
         let (count, start) = self.header(WireType::Sequence, SEQUENCE, "a tuple")?;
         self.visit_sequence_inline::<REJECT, V>(count, start, len, visitor)
     }
@@ -684,6 +729,15 @@ const INTEGER: &str = "an integer (wire type 0, 1 or 2)";
 const SEQUENCE: &str = "a sequence (wire type 3)";
 const BYTES: &str = "bytes (wire type 4)";
 const VARIANT: &str = "a variant (wire type 5)";
+
+#[cold]
+fn too_deep(start: u64) -> Error {
+    Error::new(
+        ErrorKind::DepthExceeded,
+        Some(start),
+        "nesting deeper than the maximum depth",
+    )
+}
 
 #[cold]
 fn variant_index_overflow(index: u64, start: u64) -> Error {

@@ -1385,3 +1385,61 @@ fn tuples_and_arrays_reject_absent_markers_tuple_structs_read_them_as_missing() 
     struct T(u8, #[serde(default)] u8, #[serde(default)] u8);
     assert_eq!(evowire::from_slice::<T>(&bytes).unwrap(), T(1, 0, 3));
 }
+
+/// Every header a tuple reader meets: the one-byte count it expects (read inline), a longer
+/// sequence (the extra items are skipped), a shorter one (an error naming the length), a
+/// count of 16 or more (a two-byte header), something that is not a sequence, and a
+/// visitor that stops early (the items it left are skipped, so the next value lines up).
+#[test]
+fn tuple_reader_handles_every_header() {
+    // Exactly three items: header 0x1B.
+    assert_eq!(
+        evowire::from_slice::<(u8, u8, u8)>(&[0x1B, 0x08, 0x10, 0x18]).unwrap(),
+        (1, 2, 3)
+    );
+    // Four items read as three: the fourth (a string) is skipped, and the next value follows.
+    let mut de =
+        evowire::Deserializer::from_slice(&[0x23, 0x08, 0x10, 0x18, 0x14, b'h', b'i', 0x38]);
+    assert_eq!(<[u8; 3]>::deserialize(&mut de).unwrap(), [1, 2, 3]);
+    assert_eq!(u8::deserialize(&mut de).unwrap(), 7);
+    de.end().unwrap();
+    // Two items for a 3-tuple.
+    let e = evowire::from_slice::<(u8, u8, u8)>(&[0x13, 0x08, 0x10]).unwrap_err();
+    assert_eq!(e.offset(), Some(0), "{e}");
+    assert!(e.to_string().contains("length 2"), "{e}");
+    // Sixteen items: header 0x83 0x01.
+    let sixteen: [u16; 16] = core::array::from_fn(|i| i as u16 * 100);
+    let bytes = evowire::to_vec(&sixteen).unwrap();
+    assert_eq!(bytes[..2], [0x83, 0x01]);
+    assert_eq!(evowire::from_slice::<[u16; 16]>(&bytes).unwrap(), sixteen);
+    // Not a sequence.
+    let e = evowire::from_slice::<(u8, u8)>(&[0x08]).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::UnexpectedWireType, "{e}");
+    assert_eq!(e.offset(), Some(0));
+
+    /// Reads the first item of a tuple and leaves the rest.
+    struct First;
+    impl<'de> Deserialize<'de> for First {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> serde::de::Visitor<'de> for V {
+                type Value = First;
+                fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                    f.write_str("a tuple")
+                }
+                fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                    self,
+                    mut seq: A,
+                ) -> Result<First, A::Error> {
+                    seq.next_element::<u8>()?;
+                    Ok(First)
+                }
+            }
+            d.deserialize_tuple(3, V)
+        }
+    }
+    let mut de = evowire::Deserializer::from_slice(&[0x1B, 0x08, 0x14, b'h', b'i', 0x10, 0x38]);
+    First::deserialize(&mut de).unwrap();
+    assert_eq!(u8::deserialize(&mut de).unwrap(), 7);
+    de.end().unwrap();
+}
