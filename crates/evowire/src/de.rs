@@ -3,8 +3,9 @@
 use alloc::format;
 use alloc::vec::Vec;
 use core::cell::Cell;
+use core::marker::PhantomData;
 
-use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
+use serde::de::{self, Deserialize, DeserializeSeed, IntoDeserializer, Visitor};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::options::DecodeOptions;
@@ -539,7 +540,7 @@ impl<'de, R: Read<'de>> Deserializer<R> {
             hint: Cell::new(None),
         };
         let value = visitor
-            .visit_seq(&mut access)
+            .visit_seq(Inlined(&mut access))
             .map_err(|e: Error| e.or_offset(start))?;
         let rest = access.remaining;
         let hint = access.hint;
@@ -596,7 +597,7 @@ impl<'de, R: Read<'de>> Deserializer<R> {
             hint: Cell::new(None),
         };
         let value = visitor
-            .visit_seq(&mut access)
+            .visit_seq(Inlined(&mut access))
             .map_err(|e: Error| e.or_offset(start))?;
         let rest = access.remaining + excess;
         let hint = access.hint;
@@ -964,7 +965,7 @@ impl<'de, R: Read<'de>> de::Deserializer<'de> for &mut Deserializer<R> {
             hint: Cell::new(None),
         };
         let value = visitor
-            .visit_map(&mut access)
+            .visit_map(Inlined(&mut access))
             .map_err(|e: Error| e.or_offset(start))?;
         let rest = access.remaining;
         let hint = access.hint;
@@ -1085,6 +1086,78 @@ impl<'de, R: Read<'de>, const MARKERS: u8> de::SeqAccess<'de> for SeqAccess<'_, 
     #[inline]
     fn size_hint(&self) -> Option<usize> {
         self.de.promise(self.remaining.min(self.limit), &self.hint)
+    }
+}
+
+/// A sequence or map access handed to a visitor by value. serde's own impls for `&mut A`
+/// are only `#[inline]`, and LLVM kept them as one call per field of a derived struct;
+/// these are forced inline, so a field's read lands in the visitor's body.
+struct Inlined<'a, A>(&'a mut A);
+
+impl<'de, A: de::SeqAccess<'de>> de::SeqAccess<'de> for Inlined<'_, A> {
+    type Error = A::Error;
+
+    #[inline(always)]
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> core::result::Result<Option<T::Value>, A::Error> {
+        self.0.next_element_seed(seed)
+    }
+
+    #[inline(always)]
+    fn next_element<T: Deserialize<'de>>(&mut self) -> core::result::Result<Option<T>, A::Error> {
+        self.0.next_element_seed(PhantomData)
+    }
+
+    #[inline(always)]
+    fn size_hint(&self) -> Option<usize> {
+        self.0.size_hint()
+    }
+}
+
+impl<'de, A: de::MapAccess<'de>> de::MapAccess<'de> for Inlined<'_, A> {
+    type Error = A::Error;
+
+    #[inline(always)]
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> core::result::Result<Option<K::Value>, A::Error> {
+        self.0.next_key_seed(seed)
+    }
+
+    #[inline(always)]
+    fn next_value_seed<V: DeserializeSeed<'de>>(
+        &mut self,
+        seed: V,
+    ) -> core::result::Result<V::Value, A::Error> {
+        self.0.next_value_seed(seed)
+    }
+
+    #[inline(always)]
+    fn next_key<K: Deserialize<'de>>(&mut self) -> core::result::Result<Option<K>, A::Error> {
+        self.0.next_key_seed(PhantomData)
+    }
+
+    #[inline(always)]
+    fn next_value<V: Deserialize<'de>>(&mut self) -> core::result::Result<V, A::Error> {
+        self.0.next_value_seed(PhantomData)
+    }
+
+    #[inline(always)]
+    fn next_entry<K: Deserialize<'de>, V: Deserialize<'de>>(
+        &mut self,
+    ) -> core::result::Result<Option<(K, V)>, A::Error> {
+        match self.0.next_key_seed(PhantomData)? {
+            Some(key) => Ok(Some((key, self.0.next_value_seed(PhantomData)?))),
+            None => Ok(None),
+        }
+    }
+
+    #[inline(always)]
+    fn size_hint(&self) -> Option<usize> {
+        self.0.size_hint()
     }
 }
 
