@@ -123,6 +123,15 @@ pub struct SliceRead<'de> {
 }
 
 impl<'de> SliceRead<'de> {
+    /// The rest of [`Read::take_varint_item`] for varints of three bytes or more, out of
+    /// line: the one- and two-byte cases stay small enough to inline into every field.
+    #[inline(never)]
+    fn take_long_varint(&mut self, tag: u8, rest: &'de [u8]) -> Option<u64> {
+        let (value, used) = wire::take_varint(tag, rest).ok()?;
+        self.rest = rest.get(used..)?;
+        Some(value)
+    }
+
     /// Reads from `slice`.
     pub fn new(slice: &'de [u8]) -> Self {
         SliceRead {
@@ -240,9 +249,13 @@ impl<'de> Read<'de> for SliceRead<'de> {
             self.rest = rest;
             return Some(u64::from(tag >> 3));
         }
-        let (value, used) = wire::take_varint(tag, rest).ok()?;
-        self.rest = rest.get(used..)?;
-        Some(value)
+        if let Some((&next, tail)) = rest.split_first() {
+            if next & 0x80 == 0 {
+                self.rest = tail;
+                return Some(u64::from((tag >> 3) & 0x0f) | (u64::from(next) << 4));
+            }
+        }
+        self.take_long_varint(tag, rest)
     }
 
     #[inline(always)]
