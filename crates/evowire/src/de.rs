@@ -505,60 +505,43 @@ impl<'de, R: Read<'de>> Deserializer<R> {
         self.visit_sequence::<MARKERS, V>(count, start, limit, visitor)
     }
 
-    /// A tuple or array: small and fixed, so worth inlining into the caller's visitor.
+    /// A tuple, array or struct of `len` items: small and fixed, so worth inlining into the
+    /// caller's visitor.
     ///
     /// The common case, a one-byte header announcing exactly `len` items, is read inline;
-    /// every other header goes out of line, which keeps the inlined body small enough for
-    /// the caller's own inlining (an `[f32; 3]` inside a struct, say).
+    /// every other header goes out of line. That keeps the inlined body small, and with
+    /// the count a constant, LLVM folds the per-element counter checks of a derived
+    /// visitor away.
     #[inline(always)]
-    fn tuple<V: Visitor<'de>>(&mut self, len: usize, visitor: V) -> Result<V::Value> {
+    fn fixed<const MARKERS: u8, V: Visitor<'de>>(
+        &mut self,
+        len: usize,
+        target: &'static str,
+        visitor: V,
+    ) -> Result<V::Value> {
         if len < 16 {
             let start = self.read.offset();
             if self
                 .read
                 .take_if(WireType::Sequence as u8 | ((len as u8) << 3))
             {
-                return self.visit_tuple(len, start, visitor);
+                return self.visit_sequence_inline::<MARKERS, V>(len, start, len, visitor);
             }
         }
-        self.tuple_general(len, visitor)
+        self.fixed_general::<MARKERS, V>(len, target, visitor)
     }
 
-    /// A tuple whose header announced exactly the `len` items the visitor expects.
-    #[inline(always)]
-    fn visit_tuple<V: Visitor<'de>>(
+    /// [`Self::fixed`] with any other header: a multi-byte count, a count other than
+    /// `len`, or not a sequence at all.
+    #[inline(never)]
+    fn fixed_general<const MARKERS: u8, V: Visitor<'de>>(
         &mut self,
         len: usize,
-        start: u64,
+        target: &'static str,
         visitor: V,
     ) -> Result<V::Value> {
-        self.enter(start)?;
-        let mut access = SeqAccess::<R, REJECT> {
-            de: self,
-            remaining: len,
-            limit: len,
-            hint: Cell::new(None),
-        };
-        let value = visitor
-            .visit_seq(Inlined(&mut access))
-            .map_err(|e: Error| e.or_offset(start))?;
-        let rest = access.remaining;
-        let hint = access.hint;
-        self.release(&hint);
-        // A visitor may stop early (a hand-written one, say): the rest is skipped.
-        if rest > 0 {
-            self.skip_items(rest)?;
-        }
-        self.leave();
-        Ok(value)
-    }
-
-    /// A tuple with any other header: a multi-byte count, a count other than `len`, or
-    /// not a sequence at all.
-    #[inline(never)]
-    fn tuple_general<V: Visitor<'de>>(&mut self, len: usize, visitor: V) -> Result<V::Value> {
-        let (count, start) = self.header(WireType::Sequence, SEQUENCE, "a tuple")?;
-        self.visit_sequence_inline::<REJECT, V>(count, start, len, visitor)
+        let (count, start) = self.header(WireType::Sequence, SEQUENCE, target)?;
+        self.visit_sequence_inline::<MARKERS, V>(count, start, len, visitor)
     }
 
     #[inline]
@@ -936,7 +919,7 @@ impl<'de, R: Read<'de>> de::Deserializer<'de> for &mut Deserializer<R> {
     fn deserialize_tuple<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value> {
         // Tuples and arrays are written by `SerializeTuple`, which cannot skip an element:
         // no absent marker can stand in them, so no element pays for looking for one.
-        self.tuple(len, visitor)
+        self.fixed::<REJECT, V>(len, "a tuple", visitor)
     }
 
     #[inline]
@@ -946,7 +929,7 @@ impl<'de, R: Read<'de>> de::Deserializer<'de> for &mut Deserializer<R> {
         len: usize,
         visitor: V,
     ) -> Result<V::Value> {
-        self.sequence::<AS_MISSING, V>(len, name, visitor)
+        self.fixed::<AS_MISSING, V>(len, name, visitor)
     }
 
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
@@ -982,7 +965,7 @@ impl<'de, R: Read<'de>> de::Deserializer<'de> for &mut Deserializer<R> {
         fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value> {
-        self.sequence::<AS_MISSING, V>(fields.len(), name, visitor)
+        self.fixed::<AS_MISSING, V>(fields.len(), name, visitor)
     }
 
     #[inline]
@@ -1236,7 +1219,7 @@ impl<'de, R: Read<'de>> de::VariantAccess<'de> for EnumAccess<'_, R> {
     #[inline]
     fn tuple_variant<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value> {
         self.de
-            .sequence::<AS_MISSING, V>(len, "a tuple variant", visitor)
+            .fixed::<AS_MISSING, V>(len, "a tuple variant", visitor)
     }
 
     #[inline]
@@ -1246,7 +1229,7 @@ impl<'de, R: Read<'de>> de::VariantAccess<'de> for EnumAccess<'_, R> {
         visitor: V,
     ) -> Result<V::Value> {
         self.de
-            .sequence::<AS_MISSING, V>(fields.len(), "a struct variant", visitor)
+            .fixed::<AS_MISSING, V>(fields.len(), "a struct variant", visitor)
     }
 }
 
