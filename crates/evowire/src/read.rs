@@ -127,7 +127,11 @@ impl<'de> SliceRead<'de> {
     /// line: the one- and two-byte cases stay small enough to inline into every field.
     #[inline(never)]
     fn take_long_varint(&mut self, tag: u8, rest: &'de [u8]) -> Option<u64> {
-        let (value, used) = wire::take_varint(tag, rest).ok()?;
+        let (value, used) = match rest.first_chunk::<{ wire::MAX_VARINT64_LEN - 1 }>() {
+            Some(chunk) => wire::take_varint_tail(u64::from((tag >> 3) & 0x0f), chunk, rest),
+            None => wire::take_varint(tag, rest),
+        }
+        .ok()?;
         self.rest = rest.get(used..)?;
         Some(value)
     }

@@ -237,7 +237,7 @@ pub fn take_varint(tag: u8, rest: &[u8]) -> Result<(u64, usize), VarintError> {
 /// squeeze the 7-bit groups together. Bytes 1..=8 carry bits 4..60; a ninth may carry only
 /// bits 60..63 and must stop.
 #[inline(always)]
-fn take_varint_tail(
+pub(crate) fn take_varint_tail(
     low: u64,
     chunk: &[u8; MAX_VARINT64_LEN - 1],
     rest: &[u8],
@@ -268,11 +268,11 @@ fn take_varint_tail(
     }
     // Bits beyond 64, or more bytes: the long path decides between a non-canonical
     // encoding of a value that fits and a real overflow.
-    let tag = 0x80 | ((low as u8) << 3);
-    take_varint128(tag, rest).and_then(narrow_to_u64)
+    take_varint_short(0x80 | ((low as u8) << 3), rest)
 }
 
 #[cold]
+#[inline(never)]
 fn take_varint_short(tag: u8, rest: &[u8]) -> Result<(u64, usize), VarintError> {
     take_varint128(tag, rest).and_then(narrow_to_u64)
 }
