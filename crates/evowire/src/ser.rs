@@ -81,6 +81,14 @@ impl<W: Write> Serializer<W> {
         self.varint(wire, len as u64)
     }
 
+    /// A string or byte string of 16 bytes or more: a multi-byte header and a copy, out of
+    /// line so the short case stays small wherever it is inlined.
+    #[inline(never)]
+    fn long_bytes(&mut self, v: &[u8]) -> Result<()> {
+        self.header(WireType::Bytes, v.len())?;
+        self.writer.write_all(v)
+    }
+
     /// Starts a sequence or map: counted when its length is known, else buffered.
     #[inline(always)]
     fn seq(&mut self, len: Option<usize>, per_entry: usize) -> Result<SeqCompound<'_, W>> {
@@ -218,8 +226,12 @@ impl<'a, W: Write> ser::Serializer for &'a mut Serializer<W> {
 
     #[inline(always)]
     fn serialize_bytes(self, v: &[u8]) -> Result<()> {
-        self.header(WireType::Bytes, v.len())?;
-        self.writer.write_all(v)
+        if v.len() < 16 {
+            // The length fits in the tag: one write, one capacity check.
+            let tag = WireType::Bytes as u8 | ((v.len() as u8) << 3);
+            return self.writer.write_short_item(tag, v);
+        }
+        self.long_bytes(v)
     }
 
     #[inline(always)]

@@ -35,6 +35,14 @@ pub trait Write: private::Sealed {
         self.write_all(&body)
     }
 
+    /// Appends `tag` and then `body`, a string or byte string of up to 15 bytes (so `tag`
+    /// is its whole header): one capacity check for both in the buffered sinks.
+    #[inline]
+    fn write_short_item(&mut self, tag: u8, body: &[u8]) -> Result<()> {
+        self.write_byte(tag)?;
+        self.write_all(body)
+    }
+
     /// Lets `encode` write up to [`SMALL`] bytes in place and appends the first `n` of
     /// them, where `n` is what `encode` returns. Buffered sinks hand out their own buffer,
     /// so a varint is encoded where it will stay.
@@ -78,6 +86,11 @@ impl<W: Write + ?Sized> Write for &mut W {
     #[inline]
     fn write_tagged<const N: usize>(&mut self, tag: u8, body: [u8; N]) -> Result<()> {
         (**self).write_tagged(tag, body)
+    }
+
+    #[inline]
+    fn write_short_item(&mut self, tag: u8, body: &[u8]) -> Result<()> {
+        (**self).write_short_item(tag, body)
     }
 
     #[inline]
@@ -145,6 +158,12 @@ impl Write for SizeCounter {
     #[inline]
     fn write_tagged<const N: usize>(&mut self, _tag: u8, _body: [u8; N]) -> Result<()> {
         self.count += 1 + N;
+        Ok(())
+    }
+
+    #[inline]
+    fn write_short_item(&mut self, _tag: u8, body: &[u8]) -> Result<()> {
+        self.count += 1 + body.len();
         Ok(())
     }
 
@@ -258,6 +277,12 @@ impl<T: Target> Buffered<T> {
     }
 
     #[cold]
+    fn write_short_item_slow(&mut self, tag: u8, body: &[u8]) -> Result<()> {
+        self.write_all_slow(&[tag])?;
+        self.write_all(body)
+    }
+
+    #[cold]
     fn write_small_slow(&mut self, encode: impl FnOnce(&mut [u8; SMALL]) -> usize) -> Result<()> {
         self.flush_buffer()?;
         let mut scratch = [0u8; SMALL];
@@ -320,6 +345,26 @@ impl<T: Target> Write for Buffered<T> {
             }
         }
         self.write_tagged_slow(tag, body)
+    }
+
+    #[inline(always)]
+    fn write_short_item(&mut self, tag: u8, body: &[u8]) -> Result<()> {
+        let start = self.len;
+        if body.len() <= SHORT && start < CHUNK - SHORT {
+            if let Some(window) = self
+                .buffer
+                .get_mut(start..)
+                .and_then(|rest| rest.first_chunk_mut::<{ SHORT + 1 }>())
+            {
+                window[0] = tag;
+                if let Some(after_tag) = window.last_chunk_mut::<SHORT>() {
+                    copy_short(after_tag, body);
+                }
+                self.len = start + 1 + body.len();
+                return Ok(());
+            }
+        }
+        self.write_short_item_slow(tag, body)
     }
 
     #[inline(always)]
@@ -424,6 +469,11 @@ mod io_write {
         #[inline(always)]
         fn write_tagged<const N: usize>(&mut self, tag: u8, body: [u8; N]) -> Result<()> {
             self.inner.write_tagged(tag, body)
+        }
+
+        #[inline(always)]
+        fn write_short_item(&mut self, tag: u8, body: &[u8]) -> Result<()> {
+            self.inner.write_short_item(tag, body)
         }
 
         #[inline(always)]

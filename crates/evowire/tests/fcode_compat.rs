@@ -792,3 +792,30 @@ proptest! {
         prop_assert_eq!(first, 7);
     }
 }
+
+/// Strings and byte strings of every short length, starting at every offset around the
+/// encoder's 1 KiB chunk boundary: the one-check fast path for short items and its
+/// fallback agree with fcode, in every sink.
+#[test]
+fn short_strings_across_the_chunk_boundary_match_fcode() {
+    for pad in 990..1040 {
+        let value: (ByteBuf, Vec<String>, Vec<ByteBuf>) = (
+            ByteBuf::from(vec![7u8; pad]),
+            (0..=20)
+                .map(|n| "é".repeat(n / 2) + &"x".repeat(n % 2))
+                .collect(),
+            (0..=20).map(|n| ByteBuf::from(vec![0xAB; n])).collect(),
+        );
+        let bytes = compat(&value);
+        let mut direct = Vec::new();
+        value
+            .serialize(&mut evowire::Serializer::new(&mut direct))
+            .unwrap();
+        assert_eq!(direct, bytes, "Serializer::new(&mut vec), pad {pad}");
+        let mut io = evowire::write::IoWrite::new(Vec::new());
+        value
+            .serialize(&mut evowire::Serializer::new(&mut io))
+            .unwrap();
+        assert_eq!(io.into_inner().unwrap(), bytes, "IoWrite, pad {pad}");
+    }
+}
