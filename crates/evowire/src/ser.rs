@@ -7,7 +7,7 @@ use serde::ser::{self, Serialize};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::fixed::FIXED_TOKEN;
-use crate::wire::{self, WireType, TAG_ABSENT, TAG_FIXED32, TAG_FIXED64};
+use crate::wire::{self, WireType, TAG_ABSENT, TAG_FIXED32, TAG_FIXED64, TAG_UNIT};
 use crate::write::Write;
 
 /// A serde serializer that writes evowire bytes into a [`Write`] sink.
@@ -237,7 +237,8 @@ impl<'a, W: Write> ser::Serializer for &'a mut Serializer<W> {
     #[inline(always)]
     fn serialize_none(self) -> Result<()> {
         // Variant 0 with a unit body: `05 00`.
-        self.writer.write_all(&[WireType::Variant as u8, 0])
+        self.writer
+            .write_tagged(WireType::Variant as u8, [TAG_UNIT])
     }
 
     #[inline(always)]
@@ -263,6 +264,11 @@ impl<'a, W: Write> ser::Serializer for &'a mut Serializer<W> {
         variant_index: u32,
         _variant: &'static str,
     ) -> Result<()> {
+        if variant_index < 16 {
+            // Header and unit body: two bytes, one write.
+            let tag = WireType::Variant as u8 | ((variant_index as u8) << 3);
+            return self.writer.write_tagged(tag, [TAG_UNIT]);
+        }
         self.varint(WireType::Variant, u64::from(variant_index))?;
         self.serialize_unit()
     }
