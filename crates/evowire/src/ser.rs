@@ -59,8 +59,7 @@ impl<W: Write> Serializer<W> {
         if value < 16 {
             self.writer.write_byte(wire as u8 | ((value as u8) << 3))
         } else {
-            self.writer
-                .write_small(|out| wire::encode_varint_into(wire, value, out))
+            self.writer.write_varint(wire, value)
         }
     }
 

@@ -8,7 +8,7 @@
 use alloc::vec::Vec;
 
 use crate::error::Result;
-use crate::wire::MAX_VARINT_LEN;
+use crate::wire::{self, WireType, MAX_VARINT_LEN};
 
 mod private {
     pub trait Sealed {}
@@ -41,6 +41,12 @@ pub trait Write: private::Sealed {
     fn write_short_item(&mut self, tag: u8, body: &[u8]) -> Result<()> {
         self.write_byte(tag)?;
         self.write_all(body)
+    }
+
+    /// Appends the item header of wire type `wire` carrying `value` (SPEC §3).
+    #[inline]
+    fn write_varint(&mut self, wire: WireType, value: u64) -> Result<()> {
+        self.write_small(|out| wire::encode_varint_into(wire, value, out))
     }
 
     /// Lets `encode` write up to [`SMALL`] bytes in place and appends the first `n` of
@@ -91,6 +97,11 @@ impl<W: Write + ?Sized> Write for &mut W {
     #[inline]
     fn write_short_item(&mut self, tag: u8, body: &[u8]) -> Result<()> {
         (**self).write_short_item(tag, body)
+    }
+
+    #[inline]
+    fn write_varint(&mut self, wire: WireType, value: u64) -> Result<()> {
+        (**self).write_varint(wire, value)
     }
 
     #[inline]
@@ -283,6 +294,12 @@ impl<T: Target> Buffered<T> {
     }
 
     #[cold]
+    fn write_varint_slow(&mut self, wire: WireType, value: u64) -> Result<()> {
+        self.flush_buffer()?;
+        self.write_varint(wire, value)
+    }
+
+    #[cold]
     fn write_small_slow(&mut self, encode: impl FnOnce(&mut [u8; SMALL]) -> usize) -> Result<()> {
         self.flush_buffer()?;
         let mut scratch = [0u8; SMALL];
@@ -368,6 +385,23 @@ impl<T: Target> Write for Buffered<T> {
     }
 
     #[inline(always)]
+    fn write_varint(&mut self, wire: WireType, value: u64) -> Result<()> {
+        // No closure: its captures would be spilled to the stack before the check.
+        let start = self.len;
+        match self
+            .buffer
+            .get_mut(start..)
+            .and_then(|rest| rest.first_chunk_mut::<SMALL>())
+        {
+            Some(window) => {
+                self.len = start + wire::encode_varint_into(wire, value, window);
+                Ok(())
+            }
+            None => self.write_varint_slow(wire, value),
+        }
+    }
+
+    #[inline(always)]
     fn write_small(&mut self, encode: impl FnOnce(&mut [u8; SMALL]) -> usize) -> Result<()> {
         let window = self
             .buffer
@@ -390,6 +424,7 @@ pub use io_write::IoWrite;
 mod io_write {
     use super::{private, Buffered, Target, Write, SMALL};
     use crate::error::{Error, Result};
+    use crate::wire::WireType;
 
     /// Adapts a [`std::io::Write`] as a sink. Small writes are gathered in a 1 KiB stack
     /// buffer so the writer sees a few large `write_all` calls instead of one per value.
@@ -474,6 +509,11 @@ mod io_write {
         #[inline(always)]
         fn write_short_item(&mut self, tag: u8, body: &[u8]) -> Result<()> {
             self.inner.write_short_item(tag, body)
+        }
+
+        #[inline(always)]
+        fn write_varint(&mut self, wire: WireType, value: u64) -> Result<()> {
+            self.inner.write_varint(wire, value)
         }
 
         #[inline(always)]
