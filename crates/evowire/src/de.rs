@@ -331,6 +331,45 @@ impl<'de, R: Read<'de>> Deserializer<R> {
         Ok((self.bytes_after_tag(tag, start)?, start))
     }
 
+    /// Checks the length of a bytes item taken whole (at `start`) against the limit, like
+    /// any other length prefix.
+    #[inline(always)]
+    fn check_borrowed_len(&self, bytes: &[u8], start: u64) -> Result<()> {
+        if bytes.len() > self.max_len {
+            return Err(self.length_error(bytes.len() as u64, start));
+        }
+        Ok(())
+    }
+
+    /// A string that is not a bytes item of under 2048 bytes in a slice: a longer one, one
+    /// read from a stream, or an error.
+    #[inline(never)]
+    fn str_general<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value> {
+        let (bytes, start) = self.bytes_item("a string")?;
+        match bytes {
+            Reference::Borrowed(b) => match crate::text::from_utf8(b) {
+                Ok(s) => visitor.visit_borrowed_str(s),
+                Err(e) => Err(invalid_utf8(e, start)),
+            },
+            Reference::Copied(b) => match crate::text::from_utf8(b) {
+                Ok(s) => visitor.visit_str(s),
+                Err(e) => Err(invalid_utf8(e, start)),
+            },
+        }
+        .map_err(|e: Error| e.or_offset(start))
+    }
+
+    /// Bytes that are not taken by the fast path, as for [`Self::str_general`].
+    #[inline(never)]
+    fn bytes_general<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value> {
+        let (bytes, start) = self.bytes_item("bytes")?;
+        match bytes {
+            Reference::Borrowed(b) => visitor.visit_borrowed_bytes(b),
+            Reference::Copied(b) => visitor.visit_bytes(b),
+        }
+        .map_err(|e: Error| e.or_offset(start))
+    }
+
     /// The content of a bytes item whose tag (at `start`) has been read.
     #[inline(always)]
     fn bytes_after_tag(&mut self, tag: u8, start: u64) -> Result<Reference<'de, '_>> {
@@ -828,18 +867,19 @@ impl<'de, R: Read<'de>> de::Deserializer<'de> for &mut Deserializer<R> {
 
     #[inline]
     fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        let (bytes, start) = self.bytes_item("a string")?;
-        match bytes {
-            Reference::Borrowed(b) => match crate::text::from_utf8(b) {
-                Ok(s) => visitor.visit_borrowed_str(s),
-                Err(e) => Err(invalid_utf8(e, start)),
-            },
-            Reference::Copied(b) => match crate::text::from_utf8(b) {
-                Ok(s) => visitor.visit_str(s),
-                Err(e) => Err(invalid_utf8(e, start)),
-            },
+        let start = self.read.offset();
+        match self.read.take_borrowed_bytes_item() {
+            Some(bytes) => {
+                self.check_borrowed_len(bytes, start)?;
+                match crate::text::from_utf8(bytes) {
+                    Ok(s) => visitor
+                        .visit_borrowed_str(s)
+                        .map_err(|e: Error| e.or_offset(start)),
+                    Err(e) => Err(invalid_utf8(e, start)),
+                }
+            }
+            None => self.str_general(visitor),
         }
-        .map_err(|e: Error| e.or_offset(start))
     }
 
     #[inline]
@@ -849,12 +889,16 @@ impl<'de, R: Read<'de>> de::Deserializer<'de> for &mut Deserializer<R> {
 
     #[inline]
     fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        let (bytes, start) = self.bytes_item("bytes")?;
-        match bytes {
-            Reference::Borrowed(b) => visitor.visit_borrowed_bytes(b),
-            Reference::Copied(b) => visitor.visit_bytes(b),
+        let start = self.read.offset();
+        match self.read.take_borrowed_bytes_item() {
+            Some(bytes) => {
+                self.check_borrowed_len(bytes, start)?;
+                visitor
+                    .visit_borrowed_bytes(bytes)
+                    .map_err(|e: Error| e.or_offset(start))
+            }
+            None => self.bytes_general(visitor),
         }
-        .map_err(|e: Error| e.or_offset(start))
     }
 
     #[inline]

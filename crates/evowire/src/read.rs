@@ -9,7 +9,7 @@
 use alloc::vec::Vec;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::wire::{self, VarintError};
+use crate::wire::{self, VarintError, WireType};
 
 mod private {
     pub trait Sealed {}
@@ -65,6 +65,15 @@ pub trait Read<'de>: private::Sealed {
     fn take_if(&mut self, byte: u8) -> bool {
         let _ = byte;
         false
+    }
+
+    /// Takes a bytes item of fewer than 2048 bytes (a one- or two-byte header) and returns
+    /// its content borrowed from the input, if the whole item is there; otherwise takes
+    /// nothing and returns `None`. A fast path for strings: the caller falls back to the
+    /// general reader, which reports what is wrong.
+    #[inline(always)]
+    fn take_borrowed_bytes_item(&mut self) -> Option<&'de [u8]> {
+        None
     }
 
     /// Takes `len` bytes, borrowed when the input allows it, else copied into `scratch`.
@@ -271,6 +280,28 @@ impl<'de> Read<'de> for SliceRead<'de> {
             }
             _ => false,
         }
+    }
+
+    #[inline(always)]
+    fn take_borrowed_bytes_item(&mut self) -> Option<&'de [u8]> {
+        let (&tag, rest) = self.rest.split_first()?;
+        if tag & 0x07 != WireType::Bytes as u8 {
+            return None;
+        }
+        let (len, rest) = if tag & 0x80 == 0 {
+            (usize::from(tag >> 3), rest)
+        } else {
+            match rest.split_first() {
+                Some((&next, rest)) if next & 0x80 == 0 => (
+                    usize::from((tag >> 3) & 0x0f) | (usize::from(next) << 4),
+                    rest,
+                ),
+                _ => return None,
+            }
+        };
+        let (head, tail) = rest.split_at_checked(len)?;
+        self.rest = tail;
+        Some(head)
     }
 
     #[inline(always)]

@@ -956,3 +956,44 @@ fn a_reader_error_midway_through_a_huge_claim_is_reported() {
     assert_eq!((e.kind(), e.offset()), (ErrorKind::UnexpectedEof, Some(0)));
     assert!(e.is_eof());
 }
+
+// ---- the length limit on strings and bytes -------------------------------------------------
+
+/// `max_len` bounds a string or byte string whatever its header's length: one byte (under
+/// 16), two bytes (under 2048) or more; from a slice (borrowed) and from a reader. Up to
+/// the limit, every header form reads back, borrowed where the target borrows.
+#[test]
+fn max_len_bounds_strings_and_bytes_of_every_header_length() {
+    let opts = DecodeOptions::new().with_max_len(3);
+    for n in [4usize, 15, 16, 2047, 2048, 3000] {
+        let text = "a".repeat(n);
+        let bytes = evowire::to_vec(&text).unwrap();
+        for e in [
+            opts.from_slice::<&str>(&bytes).unwrap_err(),
+            opts.from_slice::<String>(&bytes).unwrap_err(),
+            opts.from_slice::<&[u8]>(&bytes).unwrap_err(),
+            opts.from_slice::<ByteBuf>(&bytes).unwrap_err(),
+            opts.from_reader::<_, String>(&bytes[..]).unwrap_err(),
+        ] {
+            assert_eq!(e.kind(), ErrorKind::LimitExceeded, "{n}: {e}");
+            assert_eq!(e.offset(), Some(0), "{n}: {e}");
+            assert!(e.to_string().contains(&format!("length {n} ")), "{e}");
+        }
+    }
+    assert_eq!(
+        opts.from_slice::<&str>(&[0x1c, b'a', b'b', b'c']).unwrap(),
+        "abc"
+    );
+    // Without a limit: every header length, borrowed, followed by another value.
+    for n in [0usize, 15, 16, 2047, 2048, 3000] {
+        let text = "é".repeat(n / 2) + &"z".repeat(n % 2);
+        let mut bytes = evowire::to_vec(&text).unwrap();
+        bytes.push(0x38);
+        let mut de = evowire::Deserializer::from_slice(&bytes);
+        assert_eq!(<&str>::deserialize(&mut de).unwrap(), text);
+        assert_eq!(u8::deserialize(&mut de).unwrap(), 7);
+        let mut de = evowire::Deserializer::from_slice(&bytes);
+        assert_eq!(<&[u8]>::deserialize(&mut de).unwrap(), text.as_bytes());
+        assert_eq!(u8::deserialize(&mut de).unwrap(), 7);
+    }
+}
