@@ -136,6 +136,17 @@ impl<'de> SliceRead<'de> {
     /// line: the one- and two-byte cases stay small enough to inline into every field.
     #[inline(never)]
     fn take_long_varint(&mut self, tag: u8, rest: &'de [u8]) -> Option<u64> {
+        if let [first, second, tail @ ..] = rest {
+            if second & 0x80 == 0 {
+                // Three bytes: values below 2^18.
+                self.rest = tail;
+                return Some(
+                    u64::from((tag >> 3) & 0x0f)
+                        | (u64::from(first & 0x7f) << 4)
+                        | (u64::from(*second) << 11),
+                );
+            }
+        }
         let (value, used) = match rest.first_chunk::<{ wire::MAX_VARINT64_LEN - 1 }>() {
             Some(chunk) => wire::take_varint_tail(u64::from((tag >> 3) & 0x0f), chunk, rest),
             None => wire::take_varint(tag, rest),
