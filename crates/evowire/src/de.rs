@@ -491,8 +491,9 @@ impl<'de, R: Read<'de>> Deserializer<R> {
         }
     }
 
-    /// `None`, or an `Option` written in a form other than a one-byte `Some` tag.
-    #[inline]
+    /// An `Option` written in a form other than `0D` (`Some`) or `05 00` (`None`), or
+    /// `None` at the depth limit.
+    #[inline(never)]
     fn option_slow<V: Visitor<'de>>(&mut self, start: u64, visitor: V) -> Result<V::Value> {
         // Tag `05`: variant 0, `None`, whose body (normally the unit byte) is skipped.
         if self.read.take_if(WireType::Variant as u8) {
@@ -914,6 +915,11 @@ impl<'de, R: Read<'de>> de::Deserializer<'de> for &mut Deserializer<R> {
             let value = visitor.visit_some(&mut *self);
             self.leave();
             return value;
+        }
+        // `None` as written: variant 0 and the unit body, `05 00` (a level of nesting,
+        // so it too needs depth to spare).
+        if self.depth_left > 0 && self.read.take_pair(WireType::Variant as u8, TAG_UNIT) {
+            return visitor.visit_none();
         }
         self.option_slow(start, visitor)
     }

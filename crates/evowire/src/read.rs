@@ -67,6 +67,13 @@ pub trait Read<'de>: private::Sealed {
         false
     }
 
+    /// Takes the next two bytes if they are `first` and `second`.
+    #[inline(always)]
+    fn take_pair(&mut self, first: u8, second: u8) -> bool {
+        let _ = (first, second);
+        false
+    }
+
     /// Takes a bytes item of fewer than 2048 bytes (a one- or two-byte header) and returns
     /// its content borrowed from the input, if the whole item is there; otherwise takes
     /// nothing and returns `None`. A fast path for strings: the caller falls back to the
@@ -286,6 +293,17 @@ impl<'de> Read<'de> for SliceRead<'de> {
     fn take_if(&mut self, byte: u8) -> bool {
         match self.rest.split_first() {
             Some((&first, rest)) if first == byte => {
+                self.rest = rest;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    #[inline(always)]
+    fn take_pair(&mut self, first: u8, second: u8) -> bool {
+        match self.rest {
+            [a, b, rest @ ..] if *a == first && *b == second => {
                 self.rest = rest;
                 true
             }
