@@ -154,11 +154,9 @@ impl<'de> SliceRead<'de> {
                 );
             }
         }
-        let (value, used) = match rest.first_chunk::<{ wire::MAX_VARINT64_LEN - 1 }>() {
-            Some(chunk) => wire::take_varint_tail(u64::from((tag >> 3) & 0x0f), chunk, rest),
-            None => wire::take_varint(tag, rest),
-        }
-        .ok()?;
+        // Near the end of the input, or an over-long encoding: the general reader decides.
+        let chunk = rest.first_chunk::<{ wire::MAX_VARINT64_LEN - 1 }>()?;
+        let (value, used) = wire::swar_varint(u64::from((tag >> 3) & 0x0f), chunk)?;
         self.rest = rest.get(used..)?;
         Some(value)
     }

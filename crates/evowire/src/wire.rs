@@ -232,16 +232,28 @@ pub fn take_varint(tag: u8, rest: &[u8]) -> Result<(u64, usize), VarintError> {
     }
 }
 
-/// The common case: nine bytes are available. The first eight are decoded at once (SWAR):
-/// the lowest clear continuation bit gives the length, and three mask-and-shift steps
-/// squeeze the 7-bit groups together. Bytes 1..=8 carry bits 4..60; a ninth may carry only
-/// bits 60..63 and must stop.
+/// The common case: nine bytes are available. See [`swar_varint`]; what it leaves (bits
+/// beyond 64, or more bytes) goes to the long path, which decides between a non-canonical
+/// encoding of a value that fits and a real overflow.
 #[inline(always)]
 pub(crate) fn take_varint_tail(
     low: u64,
     chunk: &[u8; MAX_VARINT64_LEN - 1],
     rest: &[u8],
 ) -> Result<(u64, usize), VarintError> {
+    match swar_varint(low, chunk) {
+        Some(done) => Ok(done),
+        None => take_varint_short(0x80 | ((low as u8) << 3), rest),
+    }
+}
+
+/// Decodes the bytes after a tag whose four low value bits are `low`, when nine bytes are
+/// available: the first eight at once (SWAR), the lowest clear continuation bit giving
+/// the length, and three mask-and-shift steps squeezing the 7-bit groups together. Bytes
+/// 1..=8 carry bits 4..60; a ninth may carry only bits 60..63 and must stop. `None` for
+/// anything longer or wider: the caller takes the general path. Never calls anything.
+#[inline(always)]
+pub(crate) fn swar_varint(low: u64, chunk: &[u8; MAX_VARINT64_LEN - 1]) -> Option<(u64, usize)> {
     const CONTINUATION: u64 = 0x8080_8080_8080_8080;
     let mut word = [0u8; 8];
     word.copy_from_slice(&chunk[..8]);
@@ -260,15 +272,13 @@ pub(crate) fn take_varint_tail(
     let x = (x & 0x0000_0000_0fff_ffff) | ((x & 0x0fff_ffff_0000_0000) >> 4);
     let value = low | (x << 4);
     if stops != 0 {
-        return Ok((value, used));
+        return Some((value, used));
     }
     let last = chunk[MAX_VARINT64_LEN - 2];
     if last <= 0x0f {
-        return Ok((value | (u64::from(last) << 60), MAX_VARINT64_LEN - 1));
+        return Some((value | (u64::from(last) << 60), MAX_VARINT64_LEN - 1));
     }
-    // Bits beyond 64, or more bytes: the long path decides between a non-canonical
-    // encoding of a value that fits and a real overflow.
-    take_varint_short(0x80 | ((low as u8) << 3), rest)
+    None
 }
 
 #[cold]
