@@ -2,8 +2,8 @@
 //!
 //! Most strings on the wire are short and ASCII (symbols, ids, paths, names). For them the
 //! call into `core::str::from_utf8` costs more than the check itself, so ASCII is
-//! recognised inline, eight bytes at a time; anything else goes to `from_utf8`, which gives
-//! the precise error.
+//! recognised inline (up to 16 bytes with two overlapping loads, longer strings eight bytes
+//! at a time); anything else goes to `from_utf8`, which gives the precise error.
 
 use core::str::Utf8Error;
 
@@ -17,11 +17,25 @@ pub(crate) fn from_utf8(bytes: &[u8]) -> Result<&str, Utf8Error> {
     }
 }
 
-/// Whether every byte is below 0x80: the bytes are OR-ed eight at a time and the high bits
-/// tested once.
+/// Whether every byte is below 0x80. Up to 16 bytes are covered by two possibly
+/// overlapping loads (of 1, 4 or 8 bytes) OR-ed together; longer input is OR-ed eight bytes
+/// at a time. The high bits are tested once.
 #[inline(always)]
 fn is_ascii(bytes: &[u8]) -> bool {
     const HIGH: u64 = 0x8080_8080_8080_8080;
+    let n = bytes.len();
+    if n <= 16 {
+        if let (Some(head), Some(tail)) = (bytes.first_chunk::<8>(), bytes.last_chunk::<8>()) {
+            return (u64::from_le_bytes(*head) | u64::from_le_bytes(*tail)) & HIGH == 0;
+        }
+        if let (Some(head), Some(tail)) = (bytes.first_chunk::<4>(), bytes.last_chunk::<4>()) {
+            return (u32::from_le_bytes(*head) | u32::from_le_bytes(*tail)) & 0x8080_8080 == 0;
+        }
+        return match (bytes.first(), bytes.get(n / 2), bytes.last()) {
+            (Some(&a), Some(&b), Some(&c)) => (a | b | c) < 0x80,
+            _ => true,
+        };
+    }
     let mut words = bytes.chunks_exact(8);
     let mut acc = 0u64;
     for word in &mut words {
