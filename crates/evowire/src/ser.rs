@@ -84,6 +84,13 @@ impl<W: Write> Serializer<W> {
     /// line so the short case stays small wherever it is inlined.
     #[inline(never)]
     fn long_bytes(&mut self, v: &[u8]) -> Result<()> {
+        if v.len() < 2048 {
+            // A two-byte header: the low four bits of the length in the tag, the rest after.
+            let tag = 0x80 | WireType::Bytes as u8 | (((v.len() & 0x0f) as u8) << 3);
+            return self
+                .writer
+                .write_medium_item([tag, (v.len() >> 4) as u8], v);
+        }
         self.header(WireType::Bytes, v.len())?;
         self.writer.write_all(v)
     }

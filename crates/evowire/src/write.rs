@@ -43,6 +43,14 @@ pub trait Write: private::Sealed {
         self.write_all(body)
     }
 
+    /// Appends a two-byte item `header` and then `body` (a string or byte string of 16 to
+    /// 2047 bytes): one capacity check for both in the buffered sinks.
+    #[inline]
+    fn write_medium_item(&mut self, header: [u8; 2], body: &[u8]) -> Result<()> {
+        self.write_all(&header)?;
+        self.write_all(body)
+    }
+
     /// Appends the item header of wire type `wire` carrying `value` (SPEC §3).
     #[inline]
     fn write_varint(&mut self, wire: WireType, value: u64) -> Result<()> {
@@ -102,6 +110,11 @@ impl<W: Write + ?Sized> Write for &mut W {
     #[inline]
     fn write_varint(&mut self, wire: WireType, value: u64) -> Result<()> {
         (**self).write_varint(wire, value)
+    }
+
+    #[inline]
+    fn write_medium_item(&mut self, header: [u8; 2], body: &[u8]) -> Result<()> {
+        (**self).write_medium_item(header, body)
     }
 
     #[inline]
@@ -294,6 +307,12 @@ impl<T: Target> Buffered<T> {
     }
 
     #[cold]
+    fn write_medium_item_slow(&mut self, header: [u8; 2], body: &[u8]) -> Result<()> {
+        self.write_all_slow(&header)?;
+        self.write_all(body)
+    }
+
+    #[cold]
     fn write_varint_slow(&mut self, wire: WireType, value: u64) -> Result<()> {
         self.flush_buffer()?;
         self.write_varint(wire, value)
@@ -382,6 +401,20 @@ impl<T: Target> Write for Buffered<T> {
             }
         }
         self.write_short_item_slow(tag, body)
+    }
+
+    #[inline(always)]
+    fn write_medium_item(&mut self, header: [u8; 2], body: &[u8]) -> Result<()> {
+        let start = self.len;
+        if let Some(dst) = self.buffer.get_mut(start..start + 2 + body.len()) {
+            if let Some((head, rest)) = dst.split_first_chunk_mut::<2>() {
+                *head = header;
+                rest.copy_from_slice(body);
+            }
+            self.len = start + 2 + body.len();
+            return Ok(());
+        }
+        self.write_medium_item_slow(header, body)
     }
 
     #[inline(always)]
@@ -514,6 +547,11 @@ mod io_write {
         #[inline(always)]
         fn write_varint(&mut self, wire: WireType, value: u64) -> Result<()> {
             self.inner.write_varint(wire, value)
+        }
+
+        #[inline(always)]
+        fn write_medium_item(&mut self, header: [u8; 2], body: &[u8]) -> Result<()> {
+            self.inner.write_medium_item(header, body)
         }
 
         #[inline(always)]

@@ -793,18 +793,24 @@ proptest! {
     }
 }
 
-/// Strings and byte strings of every short length, starting at every offset around the
-/// encoder's 1 KiB chunk boundary: the one-check fast path for short items and its
-/// fallback agree with fcode, in every sink.
+/// Strings and byte strings of every length up to 40 and around the header-length limits
+/// (16, 2048), starting at every offset around the encoder's 1 KiB chunk boundary: the
+/// one-check fast paths for one- and two-byte headers and their fallbacks agree with
+/// fcode, in every sink.
 #[test]
-fn short_strings_across_the_chunk_boundary_match_fcode() {
+fn strings_across_the_chunk_boundary_match_fcode() {
+    let lengths: Vec<usize> = (0..=40).chain([100, 1000, 2047, 2048, 3000]).collect();
     for pad in 990..1040 {
         let value: (ByteBuf, Vec<String>, Vec<ByteBuf>) = (
             ByteBuf::from(vec![7u8; pad]),
-            (0..=20)
-                .map(|n| "é".repeat(n / 2) + &"x".repeat(n % 2))
+            lengths
+                .iter()
+                .map(|&n| "é".repeat(n / 2) + &"x".repeat(n % 2))
                 .collect(),
-            (0..=20).map(|n| ByteBuf::from(vec![0xAB; n])).collect(),
+            lengths
+                .iter()
+                .map(|&n| ByteBuf::from(vec![0xAB; n]))
+                .collect(),
         );
         let bytes = compat(&value);
         let mut direct = Vec::new();
