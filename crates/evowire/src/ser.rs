@@ -81,7 +81,8 @@ impl<W: Write> Serializer<W> {
     }
 
     /// A string or byte string of 16 bytes or more: a multi-byte header and a copy, out of
-    /// line so the short case stays small wherever it is inlined.
+    /// line so the short case stays small wherever it is inlined. Every path ends in a call
+    /// with nothing left to do after it, so the function needs no stack frame.
     #[inline(never)]
     fn long_bytes(&mut self, v: &[u8]) -> Result<()> {
         if v.len() < 2048 {
@@ -91,6 +92,12 @@ impl<W: Write> Serializer<W> {
                 .writer
                 .write_medium_item([tag, (v.len() >> 4) as u8], v);
         }
+        self.huge_bytes(v)
+    }
+
+    /// A string or byte string of 2 KiB or more.
+    #[inline(never)]
+    fn huge_bytes(&mut self, v: &[u8]) -> Result<()> {
         self.header(WireType::Bytes, v.len())?;
         self.writer.write_all(v)
     }

@@ -407,11 +407,13 @@ impl<T: Target> Write for Buffered<T> {
     fn write_medium_item(&mut self, header: [u8; 2], body: &[u8]) -> Result<()> {
         let start = self.len;
         if let Some(dst) = self.buffer.get_mut(start..start + 2 + body.len()) {
+            // The length first: after the copy (a `memcpy` call) nothing is left to do, so
+            // no register has to survive the call.
+            self.len = start + 2 + body.len();
             if let Some((head, rest)) = dst.split_first_chunk_mut::<2>() {
                 *head = header;
                 rest.copy_from_slice(body);
             }
-            self.len = start + 2 + body.len();
             return Ok(());
         }
         self.write_medium_item_slow(header, body)
