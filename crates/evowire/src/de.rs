@@ -341,6 +341,23 @@ impl<'de, R: Read<'de>> Deserializer<R> {
         Ok(())
     }
 
+    /// A string taken whole from a slice that is not ASCII or is over the length limit.
+    #[inline(never)]
+    fn borrowed_str_slow<V: Visitor<'de>>(
+        &mut self,
+        bytes: &'de [u8],
+        start: u64,
+        visitor: V,
+    ) -> Result<V::Value> {
+        self.check_borrowed_len(bytes, start)?;
+        match crate::text::from_utf8(bytes) {
+            Ok(s) => visitor
+                .visit_borrowed_str(s)
+                .map_err(|e: Error| e.or_offset(start)),
+            Err(e) => Err(invalid_utf8(e, start)),
+        }
+    }
+
     /// A string that is not a bytes item of under 2048 bytes in a slice: a longer one, one
     /// read from a stream, or an error.
     #[inline(never)]
@@ -870,15 +887,14 @@ impl<'de, R: Read<'de>> de::Deserializer<'de> for &mut Deserializer<R> {
     fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         let start = self.read.offset();
         match self.read.take_borrowed_bytes_item() {
-            Some(bytes) => {
-                self.check_borrowed_len(bytes, start)?;
-                match crate::text::from_utf8(bytes) {
-                    Ok(s) => visitor
-                        .visit_borrowed_str(s)
-                        .map_err(|e: Error| e.or_offset(start)),
-                    Err(e) => Err(invalid_utf8(e, start)),
-                }
-            }
+            // Nothing but tail calls off the ASCII path: no stack frame where this is
+            // outlined.
+            Some(bytes) => match crate::text::ascii(bytes) {
+                Some(s) if bytes.len() <= self.max_len => visitor
+                    .visit_borrowed_str(s)
+                    .map_err(|e: Error| e.or_offset(start)),
+                _ => self.borrowed_str_slow(bytes, start, visitor),
+            },
             None => self.str_general(visitor),
         }
     }

@@ -17,6 +17,16 @@ pub(crate) fn from_utf8(bytes: &[u8]) -> Result<&str, Utf8Error> {
     }
 }
 
+/// `bytes` as a `str` if they are ASCII; `None` leaves the full check to [`from_utf8`].
+#[inline(always)]
+pub(crate) fn ascii(bytes: &[u8]) -> Option<&str> {
+    if is_ascii(bytes) {
+        Some(ascii_str(bytes))
+    } else {
+        None
+    }
+}
+
 /// Whether every byte is below 0x80. Up to 16 bytes are covered by two possibly
 /// overlapping loads (of 1, 4 or 8 bytes) OR-ed together; longer input is OR-ed eight bytes
 /// at a time. The high bits are tested once.
@@ -52,8 +62,8 @@ fn is_ascii(bytes: &[u8]) -> bool {
 #[inline(always)]
 fn ascii_str(bytes: &[u8]) -> &str {
     debug_assert!(bytes.is_ascii());
-    // SAFETY: the only caller, `from_utf8`, passes `bytes` only after `is_ascii(bytes)`
-    // returned true, i.e. every byte is below 0x80. A sequence of such bytes is ASCII, and
+    // SAFETY: the only callers, `from_utf8` and `ascii`, pass `bytes` only after
+    // `is_ascii(bytes)` returned true, i.e. every byte is below 0x80. A sequence of such bytes is ASCII, and
     // ASCII is valid UTF-8 (each byte is a one-byte code point), which is the sole
     // requirement of `from_utf8_unchecked`.
     unsafe { core::str::from_utf8_unchecked(bytes) }
