@@ -141,6 +141,8 @@ pub struct SliceRead<'de> {
 impl<'de> SliceRead<'de> {
     /// The rest of [`Read::take_varint_item`] for varints of three bytes or more, out of
     /// line: the one- and two-byte cases stay small enough to inline into every field.
+    /// `rest` starts after the tag, at a byte whose continuation bit is set. Nothing here
+    /// calls anything, so the function needs no stack frame.
     #[inline(never)]
     fn take_long_varint(&mut self, tag: u8, rest: &'de [u8]) -> Option<u64> {
         if let [first, second, tail @ ..] = rest {

@@ -82,7 +82,7 @@ impl<W: Write> Serializer<W> {
 
     /// A string or byte string of 16 bytes or more: a multi-byte header and a copy, out of
     /// line so the short case stays small wherever it is inlined. Every path ends in a call
-    /// with nothing left to do after it, so the function needs no stack frame.
+    /// with nothing left to do after it, so the function saves no registers.
     #[inline(never)]
     fn long_bytes(&mut self, v: &[u8]) -> Result<()> {
         if v.len() < 2048 {

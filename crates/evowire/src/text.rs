@@ -91,6 +91,7 @@ mod tests {
             let s = &text[..len];
             assert!(is_ascii(s.as_bytes()));
             assert_eq!(from_utf8(s.as_bytes()), Ok(s));
+            assert_eq!(ascii(s.as_bytes()), Some(s));
         }
     }
 
@@ -101,6 +102,7 @@ mod tests {
                 let mut bytes: Vec<u8> = alloc::vec![b'a'; len];
                 bytes[pos] = 0x80; // a lone continuation byte: invalid
                 assert!(!is_ascii(&bytes), "len {len} pos {pos}");
+                assert_eq!(ascii(&bytes), None);
                 agrees(&bytes);
                 assert!(from_utf8(&bytes).is_err());
             }

@@ -242,7 +242,7 @@ pub fn take_varint(tag: u8, rest: &[u8]) -> Result<(u64, usize), VarintError> {
 /// beyond 64, or more bytes) goes to the long path, which decides between a non-canonical
 /// encoding of a value that fits and a real overflow.
 #[inline(always)]
-pub(crate) fn take_varint_tail(
+fn take_varint_tail(
     low: u64,
     chunk: &[u8; MAX_VARINT64_LEN - 1],
     rest: &[u8],
