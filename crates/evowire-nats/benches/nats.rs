@@ -162,26 +162,52 @@ fn process_cpu() -> Duration {
 /// 65,536-message subscription buffer, so nothing is dropped as a slow consumer).
 const WINDOW: u64 = 10_000;
 
+/// The message the publish benchmarks send, in each variant's form: the value (typed),
+/// its bytes and the pre-built header map (raw).
+struct Payload {
+    value: Order,
+    bytes: bytes::Bytes,
+    headers: HeaderMap,
+}
+
+impl Payload {
+    fn new() -> Self {
+        let value = order(1);
+        Payload {
+            bytes: evowire::to_vec(&value).unwrap().into(),
+            headers: Order::TYPE.headers(),
+            value,
+        }
+    }
+
+    /// Publishes one message the way `variant` does.
+    async fn publish(&self, variant: Variant, publisher: &Client, subject: &async_nats::Subject) {
+        let raw = publisher.get_ref();
+        match variant {
+            Variant::Raw => raw
+                .publish(subject.clone(), self.bytes.clone())
+                .await
+                .unwrap(),
+            Variant::RawHeaders => raw
+                .publish_with_headers(subject.clone(), self.headers.clone(), self.bytes.clone())
+                .await
+                .unwrap(),
+            Variant::Typed | Variant::TypedBare => publisher
+                .publish(subject.clone(), &self.value)
+                .await
+                .unwrap(),
+        }
+    }
+}
+
 /// Time to publish PUBLISHES messages with nobody subscribed (until the server has them all).
 async fn publish_only_round(server: &support::Server, variant: Variant) -> Measure {
     let publisher = variant.client(server).await;
-    let value = order(1);
     let subject = async_nats::Subject::from(support::unique("bench.pub.").as_str());
-    let bytes: bytes::Bytes = evowire::to_vec(&order(1)).unwrap().into();
-    let headers: HeaderMap = Order::TYPE.headers();
-    let raw = publisher.get_ref();
+    let payload = Payload::new();
     let start = Measure::start();
     for _ in 0..PUBLISHES {
-        match variant {
-            Variant::Raw => raw.publish(subject.clone(), bytes.clone()).await.unwrap(),
-            Variant::RawHeaders => raw
-                .publish_with_headers(subject.clone(), headers.clone(), bytes.clone())
-                .await
-                .unwrap(),
-            Variant::Typed | Variant::TypedBare => {
-                publisher.publish(subject.clone(), &value).await.unwrap()
-            }
-        }
+        payload.publish(variant, &publisher, &subject).await;
     }
     publisher.flush().await.unwrap();
     start.stop()
@@ -191,10 +217,8 @@ async fn publish_only_round(server: &support::Server, variant: Variant) -> Measu
 /// PUBLISHES messages; the publisher stays at most two windows ahead.
 async fn end_to_end_round(server: &support::Server, variant: Variant) -> Measure {
     let (publisher, subscriber) = (variant.client(server).await, server.client().await);
-    let value = order(1);
     let subject = support::unique("bench.e2e.");
-    let bytes: bytes::Bytes = evowire::to_vec(&order(1)).unwrap().into();
-    let headers: HeaderMap = Order::TYPE.headers();
+    let payload = Payload::new();
     let received = Arc::new(AtomicU64::new(0));
     let progress = Arc::new(Notify::new());
 
@@ -249,7 +273,6 @@ async fn end_to_end_round(server: &support::Server, variant: Variant) -> Measure
         }
     };
 
-    let raw = publisher.get_ref();
     let subject = async_nats::Subject::from(subject.as_str());
     let start = Measure::start();
     for id in 0..PUBLISHES {
@@ -258,16 +281,7 @@ async fn end_to_end_round(server: &support::Server, variant: Variant) -> Measure
                 progress.notified().await;
             }
         }
-        match variant {
-            Variant::Raw => raw.publish(subject.clone(), bytes.clone()).await.unwrap(),
-            Variant::RawHeaders => raw
-                .publish_with_headers(subject.clone(), headers.clone(), bytes.clone())
-                .await
-                .unwrap(),
-            Variant::Typed | Variant::TypedBare => {
-                publisher.publish(subject.clone(), &value).await.unwrap()
-            }
-        }
+        payload.publish(variant, &publisher, &subject).await;
     }
     tokio::time::timeout(Duration::from_secs(60), receiver)
         .await
