@@ -207,9 +207,9 @@ use serde::{Deserialize, Serialize};
 /// ```
 pub fn to_vec<T: ?Sized + Serialize>(value: &T) -> Result<Vec<u8>> {
     let mut out = Vec::new();
-    let mut sink = write::Buffered::new(&mut out);
-    value.serialize(&mut Serializer::new(&mut sink))?;
-    sink.flush_buffer()?;
+    let mut ser = Serializer::new(write::Buffered::new(&mut out));
+    value.serialize(&mut ser)?;
+    ser.into_inner().flush_buffer()?;
     Ok(out)
 }
 
@@ -230,9 +230,9 @@ pub fn to_vec<T: ?Sized + Serialize>(value: &T) -> Result<Vec<u8>> {
 /// ```
 #[cfg(feature = "std")]
 pub fn to_writer<W: std::io::Write, T: ?Sized + Serialize>(writer: W, value: &T) -> Result<()> {
-    let mut sink = write::IoWrite::new(writer);
-    value.serialize(&mut Serializer::new(&mut sink))?;
-    sink.flush_buffer()
+    let mut ser = Serializer::new(write::IoWrite::new(writer));
+    value.serialize(&mut ser)?;
+    ser.into_inner().flush_buffer()
 }
 
 /// The number of bytes [`to_vec`] would produce, computed without writing them.
