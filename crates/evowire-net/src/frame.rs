@@ -134,9 +134,11 @@ pub(crate) fn encode_frame<T: Serialize + ?Sized>(
     dst.extend_from_slice(&head[..head_len]);
     let limit = start + LEN_PREFIX + max;
     let result = {
-        let mut sink = evowire::write::IoWrite::new(LimitedWriter { dst, limit });
-        body.serialize(&mut evowire::Serializer::new(&mut sink))
-            .and_then(|()| sink.flush_buffer())
+        // The serializer owns its sink: the buffer at a fixed offset, one load less a value.
+        let mut ser =
+            evowire::Serializer::new(evowire::write::IoWrite::new(LimitedWriter { dst, limit }));
+        body.serialize(&mut ser)
+            .and_then(|()| ser.get_mut().flush_buffer())
     };
     let len = match result {
         Ok(()) if dst.len() <= limit => dst.len() - start - LEN_PREFIX,
