@@ -7,7 +7,7 @@
 
 use alloc::vec::Vec;
 
-use crate::error::Result;
+use crate::error::{Error, ErrorKind, Result};
 use crate::wire::{self, WireType, MAX_VARINT_LEN};
 
 mod private {
@@ -240,9 +240,10 @@ fn copy_ends<const W: usize>(dst: &mut [u8; SHORT], src: &[u8]) {
     if let (Some(head), Some(tail), Some(dst_tail)) = (
         src.first_chunk::<W>(),
         src.last_chunk::<W>(),
-        dst.get_mut(n.saturating_sub(W)..n),
+        dst.get_mut(n.saturating_sub(W)..)
+            .and_then(|rest| rest.first_chunk_mut::<W>()),
     ) {
-        dst_tail.copy_from_slice(tail);
+        *dst_tail = *tail;
         if let Some(dst_head) = dst.first_chunk_mut::<W>() {
             *dst_head = *head;
         }
@@ -252,10 +253,20 @@ fn copy_ends<const W: usize>(dst: &mut [u8; SHORT], src: &[u8]) {
 /// A sink that gathers output in a 1 KiB stack buffer and hands it to its target in
 /// chunks: every small write is a store into the buffer, never a call into the target.
 /// `to_vec` and `to_writer` encode through it.
+///
+/// A failing target does not fail the write that filled the chunk: the error is kept and
+/// every later chunk is dropped, and [`Buffered::flush_buffer`] reports it (as
+/// `std::io::BufWriter` reports errors when it flushes). So the slow paths return nothing
+/// and the inlined fast paths end in `Ok(())`: a caller's `?` after a write folds away,
+/// and small bodies such as serde's `[T; N]` impls stay small enough to inline.
 pub(crate) struct Buffered<T> {
     target: T,
     buffer: [u8; CHUNK],
     len: usize,
+    /// The target's first error, until `flush_buffer` reports it.
+    failed: Option<Error>,
+    /// The target failed: nothing more is handed to it.
+    poisoned: bool,
 }
 
 impl<T: Target> Buffered<T> {
@@ -264,16 +275,25 @@ impl<T: Target> Buffered<T> {
             target,
             buffer: [0; CHUNK],
             len: 0,
+            failed: None,
+            poisoned: false,
         }
     }
 
-    /// Hands the buffered bytes to the target.
+    /// Hands the buffered bytes to the target, and reports the target's error if it
+    /// failed now or on an earlier chunk. After an error the sink stays failed.
     pub(crate) fn flush_buffer(&mut self) -> Result<()> {
-        let len = core::mem::take(&mut self.len);
-        match self.buffer.get(..len) {
-            Some(filled) if len > 0 => self.target.put(filled),
-            _ => Ok(()),
+        self.drain();
+        if !self.poisoned {
+            return Ok(());
         }
+        Err(self.failed.take().unwrap_or_else(|| {
+            Error::new(
+                ErrorKind::Io,
+                None,
+                "the writer failed earlier; the output is incomplete",
+            )
+        }))
     }
 
     pub(crate) fn into_target(mut self) -> Result<T> {
@@ -281,49 +301,85 @@ impl<T: Target> Buffered<T> {
         Ok(self.target)
     }
 
-    #[cold]
-    fn write_all_slow(&mut self, bytes: &[u8]) -> Result<()> {
-        self.flush_buffer()?;
-        match self.buffer.get_mut(..bytes.len()) {
-            Some(dst) => {
-                dst.copy_from_slice(bytes);
-                self.len = bytes.len();
-                Ok(())
+    /// Empties the buffer into the target; a failure is kept for `flush_buffer`.
+    fn drain(&mut self) {
+        let len = core::mem::take(&mut self.len);
+        if len == 0 || self.poisoned {
+            return;
+        }
+        if let Some(filled) = self.buffer.get(..len) {
+            if let Err(e) = self.target.put(filled) {
+                self.poisoned = true;
+                self.failed = Some(e);
             }
-            None => self.target.put(bytes),
         }
     }
 
     #[cold]
-    fn write_tagged_slow<const N: usize>(&mut self, tag: u8, body: [u8; N]) -> Result<()> {
-        self.write_all_slow(&[tag])?;
-        self.write_all(&body)
+    fn write_all_slow(&mut self, bytes: &[u8]) {
+        self.drain();
+        match self.buffer.get_mut(..bytes.len()) {
+            Some(dst) => {
+                dst.copy_from_slice(bytes);
+                self.len = bytes.len();
+            }
+            None if self.poisoned => {}
+            None => {
+                if let Err(e) = self.target.put(bytes) {
+                    self.poisoned = true;
+                    self.failed = Some(e);
+                }
+            }
+        }
     }
 
     #[cold]
-    fn write_short_item_slow(&mut self, tag: u8, body: &[u8]) -> Result<()> {
-        self.write_all_slow(&[tag])?;
-        self.write_all(body)
+    fn write_byte_slow(&mut self, byte: u8) {
+        self.write_all_slow(&[byte]);
     }
 
     #[cold]
-    fn write_medium_item_slow(&mut self, header: [u8; 2], body: &[u8]) -> Result<()> {
-        self.write_all_slow(&header)?;
-        self.write_all(body)
+    fn write_tagged_slow<const N: usize>(&mut self, tag: u8, body: [u8; N]) {
+        self.write_all_slow(&[tag]);
+        self.append(&body);
     }
 
     #[cold]
-    fn write_varint_slow(&mut self, wire: WireType, value: u64) -> Result<()> {
-        self.flush_buffer()?;
-        self.write_varint(wire, value)
+    fn write_short_item_slow(&mut self, tag: u8, body: &[u8]) {
+        self.write_all_slow(&[tag]);
+        self.append(body);
     }
 
     #[cold]
-    fn write_small_slow(&mut self, encode: impl FnOnce(&mut [u8; SMALL]) -> usize) -> Result<()> {
-        self.flush_buffer()?;
-        let mut scratch = [0u8; SMALL];
-        let n = encode(&mut scratch).min(SMALL);
-        self.write_all(&scratch[..n])
+    fn write_medium_item_slow(&mut self, header: [u8; 2], body: &[u8]) {
+        self.write_all_slow(&header);
+        self.append(body);
+    }
+
+    #[cold]
+    fn write_varint_slow(&mut self, wire: WireType, value: u64) {
+        self.drain();
+        // An empty buffer has room for any varint: this write does not come back here.
+        let _ = self.write_varint(wire, value);
+    }
+
+    #[cold]
+    fn write_small_slow(&mut self, encode: impl FnOnce(&mut [u8; SMALL]) -> usize) {
+        self.drain();
+        // An empty buffer has room for `SMALL` bytes: this write does not come back here.
+        let _ = self.write_small(encode);
+    }
+
+    /// `write_all` for the slow paths (no `Result`: it cannot fail).
+    fn append(&mut self, bytes: &[u8]) {
+        let end = self.len + bytes.len();
+        match self.buffer.get_mut(self.len..end) {
+            Some(dst) => {
+                dst.copy_from_slice(bytes);
+                self.len = end;
+            }
+            None => self.write_all_slow(bytes),
+        }
     }
 }
 
@@ -352,35 +408,50 @@ impl<T: Target> Write for Buffered<T> {
                 self.len = end;
                 Ok(())
             }
-            None => self.write_all_slow(bytes),
+            None => {
+                self.write_all_slow(bytes);
+                Ok(())
+            }
         }
     }
 
     #[inline(always)]
     fn write_byte(&mut self, byte: u8) -> Result<()> {
-        match self.buffer.get_mut(self.len) {
+        let len = self.len;
+        match self.buffer.get_mut(len) {
             Some(slot) => {
                 *slot = byte;
-                self.len += 1;
+                self.len = len + 1;
                 Ok(())
             }
-            None => self.write_all_slow(&[byte]),
+            None => {
+                self.write_byte_slow(byte);
+                Ok(())
+            }
         }
     }
 
     #[inline(always)]
     fn write_tagged<const N: usize>(&mut self, tag: u8, body: [u8; N]) -> Result<()> {
+        // Array stores only: `copy_from_slice` is a call until late in the pipeline, and
+        // at inlining time it makes every caller (serde's `[T; N]` impls) look too big.
         let start = self.len;
         if start + N < CHUNK {
-            let end = start + 1 + N;
-            if let Some(dst) = self.buffer.get_mut(start..end) {
-                dst[0] = tag;
-                dst[1..].copy_from_slice(&body);
-                self.len = end;
-                return Ok(());
+            if let Some((head, rest)) = self
+                .buffer
+                .get_mut(start..)
+                .and_then(|window| window.split_first_mut())
+            {
+                if let Some(dst) = rest.first_chunk_mut::<N>() {
+                    *head = tag;
+                    *dst = body;
+                    self.len = start + 1 + N;
+                    return Ok(());
+                }
             }
         }
-        self.write_tagged_slow(tag, body)
+        self.write_tagged_slow(tag, body);
+        Ok(())
     }
 
     #[inline(always)]
@@ -400,7 +471,8 @@ impl<T: Target> Write for Buffered<T> {
                 return Ok(());
             }
         }
-        self.write_short_item_slow(tag, body)
+        self.write_short_item_slow(tag, body);
+        Ok(())
     }
 
     #[inline(always)]
@@ -416,7 +488,8 @@ impl<T: Target> Write for Buffered<T> {
             }
             return Ok(());
         }
-        self.write_medium_item_slow(header, body)
+        self.write_medium_item_slow(header, body);
+        Ok(())
     }
 
     #[inline(always)]
@@ -432,7 +505,10 @@ impl<T: Target> Write for Buffered<T> {
                 self.len = start + wire::encode_varint_into(wire, value, window);
                 Ok(())
             }
-            None => self.write_varint_slow(wire, value),
+            None => {
+                self.write_varint_slow(wire, value);
+                Ok(())
+            }
         }
     }
 
@@ -447,7 +523,10 @@ impl<T: Target> Write for Buffered<T> {
                 self.len += encode(window).min(SMALL);
                 Ok(())
             }
-            None => self.write_small_slow(encode),
+            None => {
+                self.write_small_slow(encode);
+                Ok(())
+            }
         }
     }
 }
@@ -465,7 +544,10 @@ mod io_write {
     /// buffer so the writer sees a few large `write_all` calls instead of one per value.
     ///
     /// Call [`IoWrite::flush_buffer`] (or [`IoWrite::into_inner`]) when done: dropping the
-    /// adapter without it loses the buffered tail.
+    /// adapter without it loses the buffered tail. As with `std::io::BufWriter`, the
+    /// writer's error is reported there: a chunk the writer refuses does not fail the
+    /// value being serialized, the adapter hands the writer nothing more, and every later
+    /// flush fails. ([`to_writer`](crate::to_writer) flushes, so it always reports it.)
     ///
     /// Give the adapter to the [`Serializer`](crate::Serializer) by value, as below, rather
     /// than as `&mut IoWrite`: the buffer then sits at a fixed offset from the serializer
