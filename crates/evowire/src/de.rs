@@ -582,7 +582,7 @@ impl<'de, R: Read<'de>> Deserializer<R> {
                 .read
                 .take_if(WireType::Sequence as u8 | ((len as u8) << 3))
             {
-                return self.visit_sequence_inline::<MARKERS, V>(len, start, len, visitor);
+                return self.visit_sequence_inline::<MARKERS, COMMON, V>(len, start, len, visitor);
             }
         }
         self.fixed_general::<MARKERS, V>(len, target, visitor)
@@ -598,7 +598,7 @@ impl<'de, R: Read<'de>> Deserializer<R> {
         visitor: V,
     ) -> Result<V::Value> {
         let (count, start) = self.header(WireType::Sequence, SEQUENCE, target)?;
-        self.visit_sequence_inline::<MARKERS, V>(count, start, len, visitor)
+        self.visit_sequence_inline::<MARKERS, GENERAL, V>(count, start, len, visitor)
     }
 
     #[inline]
@@ -609,12 +609,12 @@ impl<'de, R: Read<'de>> Deserializer<R> {
         limit: usize,
         visitor: V,
     ) -> Result<V::Value> {
-        self.visit_sequence_inline::<MARKERS, V>(count, start, limit, visitor)
+        self.visit_sequence_inline::<MARKERS, COMMON, V>(count, start, limit, visitor)
     }
 
     /// The body of [`Self::visit_sequence`], for the callers that want it inlined.
     #[inline(always)]
-    fn visit_sequence_inline<const MARKERS: u8, V: Visitor<'de>>(
+    fn visit_sequence_inline<const MARKERS: u8, const SITE: u8, V: Visitor<'de>>(
         &mut self,
         count: usize,
         start: u64,
@@ -637,7 +637,7 @@ impl<'de, R: Read<'de>> Deserializer<R> {
             hint: Cell::new(None),
         };
         let value = visitor
-            .visit_seq(Inlined(&mut access))
+            .visit_seq(Inlined::<_, SITE>(&mut access))
             .map_err(|e: Error| e.or_offset(start))?;
         let rest = access.remaining + excess;
         let hint = access.hint;
@@ -1141,9 +1141,19 @@ impl<'de, R: Read<'de>, const MARKERS: u8> de::SeqAccess<'de> for SeqAccess<'_, 
 /// A sequence or map access handed to a visitor by value. serde's own impls for `&mut A`
 /// are only `#[inline]`, and LLVM kept them as one call per field of a derived struct;
 /// these are forced inline, so a field's read lands in the visitor's body.
-struct Inlined<'a, A>(&'a mut A);
+///
+/// `SITE` only tells call sites apart: [`Deserializer::fixed_general`] hands a visitor an
+/// `Inlined<_, GENERAL>`, so the visitor's `visit_seq` for the common header is a separate
+/// instance with a single caller. LLVM inlines such an instance almost whatever its size,
+/// even with one codegen unit, and only inlined do the per-field counter checks fold away.
+struct Inlined<'a, A, const SITE: u8 = COMMON>(&'a mut A);
 
-impl<'de, A: de::SeqAccess<'de>> de::SeqAccess<'de> for Inlined<'_, A> {
+/// [`Inlined`]'s default site.
+const COMMON: u8 = 0;
+/// [`Inlined`] as [`Deserializer::fixed_general`] builds it.
+const GENERAL: u8 = 1;
+
+impl<'de, A: de::SeqAccess<'de>, const SITE: u8> de::SeqAccess<'de> for Inlined<'_, A, SITE> {
     type Error = A::Error;
 
     #[inline(always)]
