@@ -77,10 +77,7 @@ fn to_writer_reports_the_writers_error_and_stops_writing() {
         assert_eq!(e.kind(), ErrorKind::Io, "room {room}");
         assert_eq!(e.message(), "disk full");
         let source = e.source().and_then(|s| s.downcast_ref::<io::Error>());
-        assert_eq!(
-            source.map(io::Error::kind),
-            Some(io::ErrorKind::WriteZero)
-        );
+        assert_eq!(source.map(io::Error::kind), Some(io::ErrorKind::WriteZero));
         // The writer took chunks (of at most 1 KiB) until one did not fit; the offset is
         // where the refused chunk starts, and what was taken is the start of the message.
         let taken = disk.taken.len();
