@@ -18,6 +18,10 @@ mod private {
 pub const SMALL: usize = MAX_VARINT_LEN;
 
 /// Where the serializer puts bytes. Sealed: implemented by this crate's sinks only.
+///
+/// `IoWrite` (feature `std`) never fails a write: like `std::io::BufWriter`, it keeps the
+/// writer's error and reports it from `IoWrite::flush_buffer`. The other sinks never fail (a `Vec` or
+/// `BytesMut` that cannot grow aborts, as it does everywhere).
 pub trait Write: private::Sealed {
     /// Appends all of `bytes`.
     fn write_all(&mut self, bytes: &[u8]) -> Result<()>;
