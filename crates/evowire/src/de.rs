@@ -925,8 +925,9 @@ impl<'de, R: Read<'de>> de::Deserializer<'de> for &mut Deserializer<R> {
 
     #[inline]
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        let start = self.read.offset();
+        // The offset is computed where it is needed: `None`, the common case, never is.
         if self.read.take_if(TAG_SOME) {
+            let start = self.read.offset() - 1;
             self.enter(start)?;
             let value = visitor.visit_some(&mut *self);
             self.leave();
@@ -937,6 +938,7 @@ impl<'de, R: Read<'de>> de::Deserializer<'de> for &mut Deserializer<R> {
         if self.depth_left > 0 && self.read.take_pair(WireType::Variant as u8, TAG_UNIT) {
             return visitor.visit_none();
         }
+        let start = self.read.offset();
         self.option_slow(start, visitor)
     }
 

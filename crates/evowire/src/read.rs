@@ -302,8 +302,11 @@ impl<'de> Read<'de> for SliceRead<'de> {
 
     #[inline(always)]
     fn take_pair(&mut self, first: u8, second: u8) -> bool {
-        match self.rest {
-            [a, b, rest @ ..] if *a == first && *b == second => {
+        // One two-byte comparison rather than two one-byte ones.
+        match self.rest.split_first_chunk::<2>() {
+            Some((pair, rest))
+                if u16::from_ne_bytes(*pair) == u16::from_ne_bytes([first, second]) =>
+            {
                 self.rest = rest;
                 true
             }
