@@ -230,9 +230,14 @@ pub fn to_vec<T: ?Sized + Serialize>(value: &T) -> Result<Vec<u8>> {
 /// ```
 #[cfg(feature = "std")]
 pub fn to_writer<W: std::io::Write, T: ?Sized + Serialize>(writer: W, value: &T) -> Result<()> {
-    let mut ser = Serializer::new(write::IoWrite::new(writer));
-    value.serialize(&mut ser)?;
-    ser.into_inner().flush_buffer()
+    // The sink without `IoWrite`'s per-write check: a writer's error is kept and reported
+    // here, after the value.
+    let mut ser = Serializer::new(write::Buffered::new(write::IoTarget::new(writer)));
+    match value.serialize(&mut ser) {
+        Ok(()) => ser.into_inner().flush_buffer(),
+        // A writer that failed first is the error to report, not what followed.
+        Err(e) => Err(ser.into_inner().take_failure().unwrap_or(e)),
+    }
 }
 
 /// The number of bytes [`to_vec`] would produce, computed without writing them.

@@ -258,11 +258,13 @@ fn copy_ends<const W: usize>(dst: &mut [u8; SHORT], src: &[u8]) {
 /// chunks: every small write is a store into the buffer, never a call into the target.
 /// `to_vec` and `to_writer` encode through it.
 ///
-/// A failing target does not fail the write that filled the chunk: the error is kept and
-/// every later chunk is dropped, and [`Buffered::flush_buffer`] reports it (as
-/// `std::io::BufWriter` reports errors when it flushes). So the slow paths return nothing
-/// and the inlined fast paths end in `Ok(())`: a caller's `?` after a write folds away,
-/// and small bodies such as serde's `[T; N]` impls stay small enough to inline.
+/// A failing target does not fail the write that filled the chunk: the error is kept,
+/// every later chunk is dropped, and [`Buffered::flush_buffer`] (or [`Buffered::check`])
+/// reports it. So the slow paths return nothing and the inlined fast paths end in
+/// `Ok(())`: a caller's `?` after a write folds away, and small bodies such as serde's
+/// `[T; N]` impls stay small enough to inline. `to_vec` (whose target cannot fail) and
+/// `to_writer` (which always flushes) use it as it is; the public [`IoWrite`] checks after
+/// every write, so a caller driving a `Serializer` sees the error at once.
 pub(crate) struct Buffered<T> {
     target: T,
     buffer: [u8; CHUNK],
@@ -291,6 +293,21 @@ impl<T: Target> Buffered<T> {
         if !self.poisoned {
             return Ok(());
         }
+        self.report()
+    }
+
+    /// `Ok` unless the target has failed; then its error, once, and a generic one after.
+    #[cfg(feature = "std")]
+    #[inline(always)]
+    pub(crate) fn check(&mut self) -> Result<()> {
+        if self.poisoned {
+            return self.report();
+        }
+        Ok(())
+    }
+
+    #[cold]
+    fn report(&mut self) -> Result<()> {
         Err(self.failed.take().unwrap_or_else(|| {
             Error::new(
                 ErrorKind::Io,
@@ -300,6 +317,13 @@ impl<T: Target> Buffered<T> {
         }))
     }
 
+    /// The target's error, if it failed and the error has not been reported yet.
+    #[cfg(feature = "std")]
+    pub(crate) fn take_failure(&mut self) -> Option<Error> {
+        self.failed.take()
+    }
+
+    #[cfg(feature = "std")]
     pub(crate) fn into_target(mut self) -> Result<T> {
         self.flush_buffer()?;
         Ok(self.target)
@@ -536,6 +560,8 @@ impl<T: Target> Write for Buffered<T> {
 }
 
 #[cfg(feature = "std")]
+pub(crate) use io_write::IoTarget;
+#[cfg(feature = "std")]
 pub use io_write::IoWrite;
 
 #[cfg(feature = "std")]
@@ -549,9 +575,9 @@ mod io_write {
     ///
     /// Call [`IoWrite::flush_buffer`] (or [`IoWrite::into_inner`]) when done: dropping the
     /// adapter without it loses the buffered tail. As with `std::io::BufWriter`, the
-    /// writer's error is reported there: a chunk the writer refuses does not fail the
-    /// value being serialized, the adapter hands the writer nothing more, and every later
-    /// flush fails. ([`to_writer`](crate::to_writer) flushes, so it always reports it.)
+    /// writer's error is returned by the write that made the adapter hand over a chunk;
+    /// after that the adapter hands the writer nothing more, and every write and flush
+    /// fails.
     ///
     /// Give the adapter to the [`Serializer`](crate::Serializer) by value, as below, rather
     /// than as `&mut IoWrite`: the buffer then sits at a fixed offset from the serializer
@@ -571,9 +597,17 @@ mod io_write {
         inner: Buffered<IoTarget<W>>,
     }
 
-    struct IoTarget<W> {
+    /// A [`std::io::Write`] as the target of a [`Buffered`] sink: `to_writer` encodes
+    /// through it without the per-write check [`IoWrite`] adds.
+    pub(crate) struct IoTarget<W> {
         writer: W,
         written: u64,
+    }
+
+    impl<W> IoTarget<W> {
+        pub(crate) fn new(writer: W) -> Self {
+            IoTarget { writer, written: 0 }
+        }
     }
 
     impl<W: std::io::Write> Target for IoTarget<W> {
@@ -590,7 +624,7 @@ mod io_write {
         /// Wraps `writer`.
         pub fn new(writer: W) -> Self {
             IoWrite {
-                inner: Buffered::new(IoTarget { writer, written: 0 }),
+                inner: Buffered::new(IoTarget::new(writer)),
             }
         }
 
@@ -618,37 +652,44 @@ mod io_write {
     impl<W: std::io::Write> Write for IoWrite<W> {
         #[inline(always)]
         fn write_all(&mut self, bytes: &[u8]) -> Result<()> {
-            self.inner.write_all(bytes)
+            self.inner.write_all(bytes)?;
+            self.inner.check()
         }
 
         #[inline(always)]
         fn write_byte(&mut self, byte: u8) -> Result<()> {
-            self.inner.write_byte(byte)
+            self.inner.write_byte(byte)?;
+            self.inner.check()
         }
 
         #[inline(always)]
         fn write_tagged<const N: usize>(&mut self, tag: u8, body: [u8; N]) -> Result<()> {
-            self.inner.write_tagged(tag, body)
+            self.inner.write_tagged(tag, body)?;
+            self.inner.check()
         }
 
         #[inline(always)]
         fn write_short_item(&mut self, tag: u8, body: &[u8]) -> Result<()> {
-            self.inner.write_short_item(tag, body)
+            self.inner.write_short_item(tag, body)?;
+            self.inner.check()
         }
 
         #[inline(always)]
         fn write_varint(&mut self, wire: WireType, value: u64) -> Result<()> {
-            self.inner.write_varint(wire, value)
+            self.inner.write_varint(wire, value)?;
+            self.inner.check()
         }
 
         #[inline(always)]
         fn write_medium_item(&mut self, header: [u8; 2], body: &[u8]) -> Result<()> {
-            self.inner.write_medium_item(header, body)
+            self.inner.write_medium_item(header, body)?;
+            self.inner.check()
         }
 
         #[inline(always)]
         fn write_small(&mut self, encode: impl FnOnce(&mut [u8; SMALL]) -> usize) -> Result<()> {
-            self.inner.write_small(encode)
+            self.inner.write_small(encode)?;
+            self.inner.check()
         }
     }
 }
