@@ -337,10 +337,16 @@ impl<T: Target> Buffered<T> {
         }
         if let Some(filled) = self.buffer.get(..len) {
             if let Err(e) = self.target.put(filled) {
-                self.poisoned = true;
-                self.failed = Some(e);
+                self.fail(e);
             }
         }
+    }
+
+    /// Records the target's failure: nothing more is handed to it.
+    #[cold]
+    fn fail(&mut self, e: Error) {
+        self.poisoned = true;
+        self.failed = Some(e);
     }
 
     #[cold]
@@ -354,8 +360,7 @@ impl<T: Target> Buffered<T> {
             None if self.poisoned => {}
             None => {
                 if let Err(e) = self.target.put(bytes) {
-                    self.poisoned = true;
-                    self.failed = Some(e);
+                    self.fail(e);
                 }
             }
         }
