@@ -127,6 +127,8 @@ impl<'s> Checker<'s> {
         self.push(path, what, verdict.clone(), verdict);
     }
 
+    /// Compares the type at `path` in the old schema with the one in the new. Every step of
+    /// the checker into a nested type comes through here or [`Checker::compare_resolved`].
     fn compare(&mut self, old: &Type, new: &Type, path: &str) {
         let (old_schema, new_schema) = (self.old, self.new);
         let o = resolve(old_schema, old);
@@ -134,6 +136,8 @@ impl<'s> Checker<'s> {
         self.compare_resolved(o, n, path);
     }
 
+    /// Compares two resolved types: reports the change at `path`, if any, and descends into
+    /// their parts. A pair of named types is compared once (which also ends recursion).
     fn compare_resolved(&mut self, o: Resolved<'_>, n: Resolved<'_>, path: &str) {
         if let (Some(a), Some(b)) = (o.origin, n.origin) {
             if !self.seen.insert((a.to_string(), b.to_string())) {
