@@ -66,11 +66,13 @@ impl Schema {
     ///   default on a field in the middle matters only for `skip_serializing_if`, §9).
     /// * a `#[serde(other)]` variant: the enum is handed an index past its last variant.
     ///
-    /// Both are recorded in the schema ([`Field::default`], [`Variant::fallback`]); where
-    /// probing cannot see them (hand-written impls), add them with [`Schema::with_default`]
-    /// and [`Schema::with_fallback`]. `#[serde(with = "evowire::packed")]` fields are
-    /// recognised ([`Type::Packed`]); `#[serde(with = "evowire::fixed")]` is not, as it
-    /// changes only how the writer encodes integers and every evowire reader accepts both.
+    /// Both are recorded in the schema ([`Field::default`](crate::Field::default),
+    /// [`Variant::fallback`](crate::Variant::fallback)); where probing cannot see them
+    /// (hand-written impls), add them with [`Schema::with_default`] and
+    /// [`Schema::with_fallback`]. `#[serde(with = "evowire::packed")]` fields are recognised
+    /// ([`Type::Packed`](crate::Type::Packed)); `#[serde(with = "evowire::fixed")]` is not,
+    /// as it changes only how the writer encodes integers and every evowire reader accepts
+    /// both.
     /// Arrays are seen as tuples: a tuple of four or more elements of one type is recorded
     /// as an array.
     ///
