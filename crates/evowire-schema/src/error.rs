@@ -6,9 +6,10 @@ use std::fmt;
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum SchemaError {
-    /// `serde-reflection` could not trace the type. The text includes its explanation
-    /// (custom `Deserialize` impls that validate values, `flatten`, untagged or internally
-    /// tagged enums cannot be traced).
+    /// [`Schema::trace`](crate::Schema::trace) could not trace the type, or a
+    /// `serde-reflection` registry could not be converted. The text says why (for example a
+    /// `Deserialize` impl that rejects made-up values, or `flatten`, untagged, internally or
+    /// adjacently tagged enums, which need `deserialize_any`).
     Trace(String),
     /// The document is not valid JSON for a schema.
     Json(serde_json::Error),

@@ -126,6 +126,7 @@
 #![deny(missing_docs)]
 #![doc(test(attr(deny(warnings), allow(dead_code))))]
 
+mod annotate;
 mod compat;
 mod error;
 mod pretty;
@@ -134,6 +135,7 @@ mod reflection;
 mod report;
 mod schema;
 mod trace;
+mod validate;
 
 pub use compat::check_compatible;
 pub use error::SchemaError;

@@ -64,7 +64,7 @@ impl Change {
     }
 }
 
-/// The result of [`check_compatible`]: every change found, in schema order.
+/// The result of [`check_compatible`](crate::check_compatible): every change found, in schema order.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Report {
     /// The changes. Empty when the two schemas are the same on the wire.
