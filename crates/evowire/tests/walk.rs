@@ -242,183 +242,63 @@ fn spec_test_vectors_walk_like_values() {
 
 #[test]
 fn errors_name_the_problem_and_the_offset() {
+    use ErrorKind::*;
     let mut twenty = vec![0x80u8; 19];
     twenty.push(0x00);
     let mut wide = vec![0xf8u8];
     wide.extend([0xff; 17]);
     wide.push(0x20);
-    let table: Vec<(Vec<u8>, ErrorKind, u64, &str)> = vec![
+    let long_count = encode_varint128(WireType::Sequence, 1 << 64);
+    let long_length = encode_varint128(WireType::Bytes, 1 << 64);
+    let wide_index = [
+        encode_varint(WireType::Variant, 1 << 32).as_slice(),
+        &[0x00],
+    ]
+    .concat();
+    let huge_count = encode_varint(WireType::Sequence, u64::MAX);
+    const MARKER: &str = "absent-field marker 0x06 outside a sequence";
+    const VARINT: &str = "varint longer than 19 bytes or wider than 128 bits";
+    const WIDE: &str = "varint does not fit in 64 bits";
+    const EOF: &str = "unexpected end of input";
+    const TRAILING: &str = "trailing bytes after the value";
+    #[rustfmt::skip]
+    let table: &[(&[u8], ErrorKind, u64, &str)] = &[
         // Reserved tags (§12.3), wherever they stand.
-        (
-            vec![0x07],
-            ErrorKind::InvalidWireType,
-            0,
-            "reserved tag 0x07",
-        ),
-        (
-            vec![0x13, 0x08, 0x07],
-            ErrorKind::InvalidWireType,
-            2,
-            "reserved tag 0x07",
-        ),
-        (
-            vec![0xff],
-            ErrorKind::InvalidWireType,
-            0,
-            "reserved tag 0xff",
-        ),
-        (
-            vec![0x0b, 0x0e],
-            ErrorKind::InvalidWireType,
-            1,
-            "reserved tag 0x0e",
-        ),
-        (
-            vec![0x0d, 0xfe],
-            ErrorKind::InvalidWireType,
-            1,
-            "reserved tag 0xfe",
-        ),
-        (
-            vec![0x09, 0, 0, 0, 0],
-            ErrorKind::InvalidWireType,
-            0,
-            "reserved tag 0x09",
-        ),
-        (
-            vec![0x0a, 0, 0, 0, 0, 0, 0, 0, 0],
-            ErrorKind::InvalidWireType,
-            0,
-            "reserved tag 0x0a",
-        ),
+        (&[0x07], InvalidWireType, 0, "reserved tag 0x07"),
+        (&[0x13, 0x08, 0x07], InvalidWireType, 2, "reserved tag 0x07"),
+        (&[0xff], InvalidWireType, 0, "reserved tag 0xff"),
+        (&[0x0b, 0x0e], InvalidWireType, 1, "reserved tag 0x0e"),
+        (&[0x0d, 0xfe], InvalidWireType, 1, "reserved tag 0xfe"),
+        (&[0x09, 0, 0, 0, 0], InvalidWireType, 0, "reserved tag 0x09"),
+        (&[0x0a, 0, 0, 0, 0, 0, 0, 0, 0], InvalidWireType, 0, "reserved tag 0x0a"),
         // The absent marker outside a sequence (§9.3).
-        (
-            vec![0x06],
-            ErrorKind::InvalidWireType,
-            0,
-            "absent-field marker 0x06 outside a sequence",
-        ),
-        (
-            vec![0x0d, 0x06, 0x08],
-            ErrorKind::InvalidWireType,
-            1,
-            "absent-field marker 0x06 outside a sequence",
-        ),
+        (&[0x06], InvalidWireType, 0, MARKER),
+        (&[0x0d, 0x06, 0x08], InvalidWireType, 1, MARKER),
         // A marker after the last counted item is not part of the sequence (§9.3).
-        (
-            vec![0x0b, 0x08, 0x06],
-            ErrorKind::TrailingBytes,
-            2,
-            "trailing bytes after the value",
-        ),
+        (&[0x0b, 0x08, 0x06], TrailingBytes, 2, TRAILING),
         // Varints (§3.4).
-        (
-            twenty,
-            ErrorKind::InvalidVarint,
-            0,
-            "varint longer than 19 bytes or wider than 128 bits",
-        ),
-        (
-            wide,
-            ErrorKind::InvalidVarint,
-            0,
-            "varint longer than 19 bytes or wider than 128 bits",
-        ),
-        (
-            vec![0x0b, 0x80, 0x80],
-            ErrorKind::UnexpectedEof,
-            1,
-            "unexpected end of input inside a varint",
-        ),
+        (&twenty, InvalidVarint, 0, VARINT),
+        (&wide, InvalidVarint, 0, VARINT),
+        (&[0x0b, 0x80, 0x80], UnexpectedEof, 1, "unexpected end of input inside a varint"),
         // Counts, lengths and discriminants are 64-bit; discriminants fit u32 (§7.2, §8).
-        (
-            encode_varint128(WireType::Sequence, 1 << 64)
-                .as_slice()
-                .to_vec(),
-            ErrorKind::IntegerOverflow,
-            0,
-            "varint does not fit in 64 bits",
-        ),
-        (
-            encode_varint128(WireType::Bytes, 1 << 64)
-                .as_slice()
-                .to_vec(),
-            ErrorKind::IntegerOverflow,
-            0,
-            "varint does not fit in 64 bits",
-        ),
-        (
-            [
-                encode_varint(WireType::Variant, 1 << 32).as_slice(),
-                &[0x00],
-            ]
-            .concat(),
-            ErrorKind::IntegerOverflow,
-            0,
-            "variant index 4294967296 does not fit in u32",
-        ),
+        (long_count.as_slice(), IntegerOverflow, 0, WIDE),
+        (long_length.as_slice(), IntegerOverflow, 0, WIDE),
+        (&wide_index, IntegerOverflow, 0, "variant index 4294967296 does not fit in u32"),
         // Lengths past the end (§6.1) and truncated items (§11.3).
-        (
-            vec![0x84, 0x01, 0x61],
-            ErrorKind::UnexpectedEof,
-            0,
-            "unexpected end of input: item needs 16 more bytes, 1 left",
-        ),
-        (
-            vec![0x0b, 0x01, 0x00],
-            ErrorKind::UnexpectedEof,
-            1,
-            "unexpected end of input: item needs 4 more bytes, 1 left",
-        ),
-        (
-            vec![0x02, 0x00],
-            ErrorKind::UnexpectedEof,
-            0,
-            "unexpected end of input: item needs 8 more bytes, 1 left",
-        ),
-        (
-            vec![],
-            ErrorKind::UnexpectedEof,
-            0,
-            "unexpected end of input",
-        ),
-        (
-            vec![0x1b, 0x08],
-            ErrorKind::UnexpectedEof,
-            2,
-            "unexpected end of input",
-        ),
-        (
-            vec![0x0d],
-            ErrorKind::UnexpectedEof,
-            1,
-            "unexpected end of input",
-        ),
-        (
-            vec![0x13, 0x08, 0x06],
-            ErrorKind::UnexpectedEof,
-            3,
-            "unexpected end of input",
-        ),
+        (&[0x84, 0x01, 0x61], UnexpectedEof, 0, "unexpected end of input: item needs 16 more bytes, 1 left"),
+        (&[0x0b, 0x01, 0x00], UnexpectedEof, 1, "unexpected end of input: item needs 4 more bytes, 1 left"),
+        (&[0x02, 0x00], UnexpectedEof, 0, "unexpected end of input: item needs 8 more bytes, 1 left"),
+        (&[], UnexpectedEof, 0, EOF),
+        (&[0x1b, 0x08], UnexpectedEof, 2, EOF),
+        (&[0x0d], UnexpectedEof, 1, EOF),
+        (&[0x13, 0x08, 0x06], UnexpectedEof, 3, EOF),
         // A count far beyond the input: fails where the input ends, allocates nothing.
-        (
-            encode_varint(WireType::Sequence, u64::MAX)
-                .as_slice()
-                .to_vec(),
-            ErrorKind::UnexpectedEof,
-            10,
-            "unexpected end of input",
-        ),
+        (huge_count.as_slice(), UnexpectedEof, 10, EOF),
         // One message, nothing after it (§1.1).
-        (
-            vec![0x08, 0x08],
-            ErrorKind::TrailingBytes,
-            1,
-            "trailing bytes after the value",
-        ),
+        (&[0x08, 0x08], TrailingBytes, 1, TRAILING),
     ];
-    for (bytes, kind, offset, message) in table {
-        let e = err(&bytes);
+    for &(bytes, kind, offset, message) in table {
+        let e = err(bytes);
         assert_eq!(
             (e.kind(), e.offset(), e.message()),
             (kind, Some(offset), message),
