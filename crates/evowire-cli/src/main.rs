@@ -8,7 +8,6 @@
 mod cli;
 mod cmd;
 mod input;
-mod walk;
 
 use std::process::ExitCode;
 

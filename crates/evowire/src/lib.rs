@@ -172,6 +172,7 @@ pub mod read;
 mod ser;
 mod text;
 mod value;
+pub mod walk;
 pub mod wire;
 pub mod write;
 

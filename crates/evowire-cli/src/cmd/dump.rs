@@ -3,12 +3,12 @@
 use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
 
+use evowire::walk::{Header, Walker};
 use evowire::wire::{zigzag_decode128, WireType};
 
 use crate::cli::DumpArgs;
-use crate::cmd::Failure;
+use crate::cmd::{decoder_error, Failure};
 use crate::input;
-use crate::walk::{library_error, Cursor, Item, WalkError};
 
 pub fn run(args: &DumpArgs) -> Result<ExitCode, Failure> {
     let bytes = input::read_message(args.input.as_deref(), args.hex)?;
@@ -19,16 +19,14 @@ pub fn run(args: &DumpArgs) -> Result<ExitCode, Failure> {
     match result {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(Stop::Io(e)) => Err(e.into()),
-        // The tree shows what was decoded; the decoder says what is wrong, in its words.
-        Err(Stop::Walk(w)) => Err(Failure::rejected(
-            library_error(&bytes).map_or_else(|| w.to_string(), |e| e.to_string()),
-        )),
+        // The tree shows what was walked; the decoder says what is wrong, in its words.
+        Err(Stop::Walk(e)) => Err(Failure::rejected(decoder_error(&bytes).unwrap_or(e))),
     }
 }
 
 enum Stop {
     Io(io::Error),
-    Walk(WalkError),
+    Walk(evowire::Error),
 }
 
 impl From<io::Error> for Stop {
@@ -37,80 +35,50 @@ impl From<io::Error> for Stop {
     }
 }
 
-impl From<WalkError> for Stop {
-    fn from(e: WalkError) -> Self {
+impl From<evowire::Error> for Stop {
+    fn from(e: evowire::Error) -> Self {
         Stop::Walk(e)
     }
 }
 
-/// Prints the tree of `bytes` to `out`, line by line, up to the first error.
+/// Prints the tree of `bytes` to `out`, line by line, up to the first error. Each item is
+/// printed before it is entered, so a message too deep shows the item that failed.
 fn dump(bytes: &[u8], out: &mut impl Write) -> Result<(), Stop> {
-    let mut dumper = Dumper {
-        out,
-        width: bytes.len().max(1).ilog10() as usize + 1,
-    };
-    let mut cursor = Cursor::new(bytes);
-    dumper.item(&mut cursor, 0)?;
-    if cursor.remaining() > 0 {
-        return Err(WalkError::new(cursor.offset(), "trailing bytes").into());
+    // Digits of the largest offset, to align the offset column.
+    let width = bytes.len().max(1).ilog10() as usize + 1;
+    let mut walker = Walker::new(bytes);
+    loop {
+        let Some(item) = walker.next_item()? else {
+            if walker.depth() == 0 {
+                break;
+            }
+            walker.leave()?;
+            continue;
+        };
+        writeln!(
+            out,
+            "{:>width$}  {:indent$}{}",
+            item.offset,
+            "",
+            describe(&item.header),
+            indent = walker.depth() * 2
+        )?;
+        walker.enter()?;
     }
+    walker.end()?;
     Ok(())
 }
 
-struct Dumper<'w, W> {
-    out: &'w mut W,
-    /// Digits of the largest offset, to align the offset column.
-    width: usize,
-}
-
-impl<W: Write> Dumper<'_, W> {
-    fn line(&mut self, offset: usize, depth: usize, text: &str) -> io::Result<()> {
-        writeln!(
-            self.out,
-            "{offset:>width$}  {:indent$}{text}",
-            "",
-            width = self.width,
-            indent = depth * 2
-        )
-    }
-
-    fn item(&mut self, cursor: &mut Cursor<'_>, depth: usize) -> Result<(), Stop> {
-        let head = cursor.head()?;
-        let offset = head.offset;
-        match head.item {
-            Item::Seq(count) => {
-                let noun = if count == 1 { "item" } else { "items" };
-                self.line(offset, depth, &format!("sequence, {count} {noun}"))?;
-                cursor.enter(offset)?;
-                for _ in 0..count {
-                    while cursor.at_absent() {
-                        let at = cursor.take_absent();
-                        self.line(at, depth + 1, WireType::Absent.name())?;
-                    }
-                    self.item(cursor, depth + 1)?;
-                }
-                cursor.leave();
-            }
-            Item::Variant(index) => {
-                self.line(offset, depth, &format!("variant {index}"))?;
-                cursor.enter(offset)?;
-                self.item(cursor, depth + 1)?;
-                cursor.leave();
-            }
-            Item::Absent => {
-                return Err(WalkError::new(offset, "absent-field marker outside a struct").into())
-            }
-            item => self.line(offset, depth, &describe_scalar(&item))?,
+/// The text of an item's line.
+fn describe(header: &Header<'_>) -> String {
+    match *header {
+        Header::Sequence(count) => {
+            let noun = if count == 1 { "item" } else { "items" };
+            format!("sequence, {count} {noun}")
         }
-        Ok(())
-    }
-}
-
-/// The line for an item without nested items.
-fn describe_scalar(item: &Item<'_>) -> String {
-    match *item {
-        Item::Int(v) => format!("integer {v} (zig-zag: {})", zigzag_decode128(v)),
-        Item::Fixed32(b) => {
+        Header::Variant(index) => format!("variant {index}"),
+        Header::Int(v) => format!("integer {v} (zig-zag: {})", zigzag_decode128(v)),
+        Header::Fixed32(b) => {
             let u = u32::from_le_bytes(b);
             format!(
                 "fixed32 0x{u:08x}: f32 {:?}, u32 {u}, i32 {}",
@@ -118,7 +86,7 @@ fn describe_scalar(item: &Item<'_>) -> String {
                 u as i32
             )
         }
-        Item::Fixed64(b) => {
+        Header::Fixed64(b) => {
             let u = u64::from_le_bytes(b);
             format!(
                 "fixed64 0x{u:016x}: f64 {:?}, u64 {u}, i64 {}",
@@ -126,11 +94,11 @@ fn describe_scalar(item: &Item<'_>) -> String {
                 u as i64
             )
         }
-        Item::Bytes(b) => match std::str::from_utf8(b) {
+        Header::Bytes(b) => match std::str::from_utf8(b) {
             Ok(s) => format!("bytes, {}: {s:?}", b.len()),
             Err(_) => format!("bytes, {}: {}", b.len(), input::to_hex(b)),
         },
-        Item::Seq(_) | Item::Variant(_) | Item::Absent => unreachable!("not a scalar"),
+        Header::Absent => WireType::Absent.name().to_string(),
     }
 }
 

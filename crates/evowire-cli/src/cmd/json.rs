@@ -12,31 +12,31 @@
 use std::io::{self, Write};
 use std::process::ExitCode;
 
+use evowire::walk::{Header, Item, Walker};
 use evowire::wire::zigzag_decode128;
 use evowire_schema::{Body, Container, Field, Schema, Type};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 
 use crate::cli::JsonArgs;
-use crate::cmd::{load_schema, message_type, resolve_newtypes, root_path, Failure};
+use crate::cmd::{decoder_error, load_schema, message_type, resolve_newtypes, root_path, Failure};
 use crate::input;
-use crate::walk::{library_error, Cursor, Head, Item, WalkError};
 
 pub fn run(args: &JsonArgs) -> Result<ExitCode, Failure> {
     let schema = load_schema(&args.schema)?;
     let ty = message_type(&schema, args.ty.as_deref())?;
     let bytes = input::read_message(args.input.as_deref(), args.hex)?;
     // A malformed message is reported in the decoder's words, whatever the schema.
-    if let Some(e) = library_error(&bytes) {
+    if let Some(e) = decoder_error(&bytes) {
         return Err(Failure::rejected(e));
     }
     let mut decoder = Decoder {
         schema: &schema,
-        cursor: Cursor::new(&bytes),
+        walker: Walker::new(&bytes),
         notes: Vec::new(),
     };
     let value = decoder
         .value(&ty, &root_path(&ty))
-        .map_err(Failure::rejected)?;
+        .map_err(|Mismatch(e)| Failure::rejected(e))?;
     for note in &decoder.notes {
         eprintln!("note: {note}");
     }
@@ -121,35 +121,63 @@ enum Number {
 
 struct Decoder<'s, 'b> {
     schema: &'s Schema,
-    cursor: Cursor<'b>,
+    walker: Walker<'b>,
     notes: Vec<String>,
 }
 
-fn mismatch(head: &Head<'_>, expected: &str, path: &str, ty: &dyn std::fmt::Display) -> WalkError {
-    WalkError::new(
-        head.offset,
+/// Why the message does not fit the schema (or the walk failed), as printed.
+struct Mismatch(String);
+
+impl From<evowire::Error> for Mismatch {
+    fn from(e: evowire::Error) -> Self {
+        Mismatch(e.to_string())
+    }
+}
+
+impl Mismatch {
+    /// A problem with the item at `offset`.
+    fn at(offset: usize, message: impl std::fmt::Display) -> Self {
+        Mismatch(format!("{message} at byte offset {offset}"))
+    }
+}
+
+fn mismatch(item: &Item<'_>, expected: &str, path: &str, ty: &dyn std::fmt::Display) -> Mismatch {
+    let wire = item.wire_type();
+    Mismatch::at(
+        item.offset,
         format!(
-            "expected {expected} for `{path}` ({ty}), found {}",
-            head.item.describe()
+            "expected {expected} for `{path}` ({ty}), found {} (wire type {})",
+            wire.name(),
+            wire as u8
         ),
     )
 }
 
 impl<'b> Decoder<'_, 'b> {
-    fn value(&mut self, ty: &Type, path: &str) -> Result<Json, WalkError> {
+    /// The next item, which the message's structure says is there.
+    fn item(&mut self) -> Result<Item<'b>, Mismatch> {
+        let at = self.walker.offset();
+        self.walker
+            .next_item()?
+            .ok_or_else(|| Mismatch::at(at, "unexpected end of the enclosing item"))
+    }
+
+    fn value(&mut self, ty: &Type, path: &str) -> Result<Json, Mismatch> {
+        let item = self.item()?;
+        self.value_of(item, ty, path)
+    }
+
+    /// An item read as `ty`; a sequence's or variant's nested items are still ahead.
+    fn value_of(&mut self, item: Item<'b>, ty: &Type, path: &str) -> Result<Json, Mismatch> {
         match ty {
-            Type::Named(name) => self.named(name, path),
-            Type::Unit => {
-                self.cursor.skip()?;
-                Ok(Json::Null)
-            }
+            Type::Named(name) => self.named(item, name, path),
+            Type::Unit => self.unit(&item),
             Type::Bool => {
-                let (head, n) = self.number(path, ty)?;
-                let v = match n {
+                let v = match number(&item, path, ty)? {
                     Number::Varint(v) => {
                         if v > u128::from(u64::MAX) {
-                            return Err(WalkError::new(
-                                head.offset,
+                            return Err(Mismatch::at(
+                                item.offset,
                                 format!("integer out of range for `{path}` (bool)"),
                             ));
                         }
@@ -168,7 +196,7 @@ impl<'b> Decoder<'_, 'b> {
                     Type::U64 => 64,
                     _ => 128,
                 };
-                Ok(Json::U(self.unsigned(path, ty, bits)?))
+                Ok(Json::U(unsigned(&item, path, ty, bits)?))
             }
             Type::I8 | Type::I16 | Type::I32 | Type::I64 | Type::I128 => {
                 let bits: u32 = match ty {
@@ -178,8 +206,7 @@ impl<'b> Decoder<'_, 'b> {
                     Type::I64 => 64,
                     _ => 128,
                 };
-                let (head, n) = self.number(path, ty)?;
-                let v = match n {
+                let v = match number(&item, path, ty)? {
                     Number::Varint(v) => zigzag_decode128(v),
                     Number::Fixed32(v) => i128::from(v as i32),
                     Number::Fixed64(v) => i128::from(v as i64),
@@ -187,170 +214,152 @@ impl<'b> Decoder<'_, 'b> {
                 let fits =
                     bits == 128 || (v >= -(1i128 << (bits - 1)) && v < (1i128 << (bits - 1)));
                 if !fits {
-                    return Err(WalkError::new(
-                        head.offset,
+                    return Err(Mismatch::at(
+                        item.offset,
                         format!("integer {v} out of range for `{path}` ({ty})"),
                     ));
                 }
                 Ok(Json::I(v))
             }
             Type::F32 | Type::F64 => {
-                let head = self.cursor.head()?;
-                let x = match head.item {
-                    Item::Fixed32(b) => f64::from(f32::from_le_bytes(b)),
-                    Item::Fixed64(b) => f64::from_le_bytes(b),
-                    _ => return Err(mismatch(&head, "a fixed32/fixed64 float", path, ty)),
+                let x = match item.header {
+                    Header::Fixed32(b) => f64::from(f32::from_le_bytes(b)),
+                    Header::Fixed64(b) => f64::from_le_bytes(b),
+                    _ => return Err(mismatch(&item, "a fixed32/fixed64 float", path, ty)),
                 };
-                Ok(match (ty, head.item) {
-                    (Type::F32, Item::Fixed32(b)) => Json::F32(f32::from_le_bytes(b)),
+                Ok(match (ty, item.header) {
+                    (Type::F32, Header::Fixed32(b)) => Json::F32(f32::from_le_bytes(b)),
                     (Type::F32, _) => Json::F32(x as f32),
                     _ => Json::F64(x),
                 })
             }
             Type::Char => {
-                let at = self.cursor.offset();
-                let v = self.unsigned(path, ty, 32)?;
+                let v = unsigned(&item, path, ty, 32)?;
                 let c = u32::try_from(v)
                     .ok()
                     .and_then(char::from_u32)
                     .ok_or_else(|| {
-                        WalkError::new(at, format!("{v:#x} is not a char, in `{path}`"))
+                        Mismatch::at(item.offset, format!("{v:#x} is not a char, in `{path}`"))
                     })?;
                 Ok(Json::Str(c.to_string()))
             }
             Type::Str => {
-                let head = self.cursor.head()?;
-                let Item::Bytes(b) = head.item else {
-                    return Err(mismatch(&head, "a bytes item", path, ty));
+                let Header::Bytes(b) = item.header else {
+                    return Err(mismatch(&item, "a bytes item", path, ty));
                 };
                 let s = std::str::from_utf8(b).map_err(|_| {
-                    WalkError::new(head.offset, format!("invalid utf-8 in `{path}` (str)"))
+                    Mismatch::at(item.offset, format!("invalid utf-8 in `{path}` (str)"))
                 })?;
                 Ok(Json::Str(s.to_string()))
             }
             Type::Bytes | Type::Packed => {
-                let head = self.cursor.head()?;
-                let Item::Bytes(b) = head.item else {
-                    return Err(mismatch(&head, "a bytes item", path, ty));
+                let Header::Bytes(b) = item.header else {
+                    return Err(mismatch(&item, "a bytes item", path, ty));
                 };
                 Ok(Json::Arr(b.iter().map(|&x| Json::U(x.into())).collect()))
             }
-            Type::Option(inner) => {
-                let head = self.cursor.head()?;
-                match head.item {
-                    Item::Variant(0) => {
-                        self.cursor.enter(head.offset)?;
-                        self.cursor.skip()?;
-                        self.cursor.leave();
-                        Ok(Json::Null)
-                    }
-                    Item::Variant(1) => {
-                        self.cursor.enter(head.offset)?;
-                        let v = self.value(inner, path)?;
-                        self.cursor.leave();
-                        Ok(v)
-                    }
-                    Item::Variant(d) => Err(WalkError::new(
-                        head.offset,
-                        format!("invalid Option discriminant {d} for `{path}`"),
-                    )),
-                    _ => Err(mismatch(&head, "a variant (an Option)", path, ty)),
+            Type::Option(inner) => match item.header {
+                Header::Variant(0) => {
+                    // `None`: its body is skipped, whatever it is.
+                    self.walker.skip()?;
+                    Ok(Json::Null)
                 }
-            }
-            Type::Seq(item) => self.seq(item, path, ty),
-            Type::Map { key, value } => self.map(key, value, path, ty),
+                Header::Variant(1) => {
+                    self.walker.enter()?;
+                    let v = self.value(inner, path)?;
+                    self.walker.leave()?;
+                    Ok(v)
+                }
+                Header::Variant(d) => Err(Mismatch::at(
+                    item.offset,
+                    format!("invalid Option discriminant {d} for `{path}`"),
+                )),
+                _ => Err(mismatch(&item, "a variant (an Option)", path, ty)),
+            },
+            Type::Seq(element) => self.seq(&item, element, path, ty),
+            Type::Map { key, value } => self.map(&item, key, value, path, ty),
             Type::Tuple(_) | Type::Array { .. } => {
                 let fields = super::positional_fields(ty).unwrap_or_default();
-                self.record(&fields, false, path, ty)
+                self.record(&item, &fields, false, path, ty)
             }
         }
     }
 
-    fn number(&mut self, path: &str, ty: &Type) -> Result<(Head<'b>, Number), WalkError> {
-        let head = self.cursor.head()?;
-        let n = match head.item {
-            Item::Int(v) => Number::Varint(v),
-            Item::Fixed32(b) => Number::Fixed32(u32::from_le_bytes(b)),
-            Item::Fixed64(b) => Number::Fixed64(u64::from_le_bytes(b)),
-            _ => {
-                return Err(mismatch(
-                    &head,
-                    "an integer (wire type 0, 1 or 2)",
-                    path,
-                    ty,
-                ))
-            }
-        };
-        Ok((head, n))
-    }
-
-    fn unsigned(&mut self, path: &str, ty: &Type, bits: u32) -> Result<u128, WalkError> {
-        let (head, n) = self.number(path, ty)?;
-        let v = match n {
-            Number::Varint(v) => v,
-            Number::Fixed32(v) => v.into(),
-            Number::Fixed64(v) => v.into(),
-        };
-        if bits < 128 && v >> bits != 0 {
-            return Err(WalkError::new(
-                head.offset,
-                format!("integer {v} out of range for `{path}` ({ty})"),
+    /// Unit reads any item and skips it (SPEC §7.5), but an absent-field marker is no item.
+    fn unit(&mut self, item: &Item<'_>) -> Result<Json, Mismatch> {
+        if item.header == Header::Absent {
+            return Err(Mismatch::at(
+                item.offset,
+                "absent-field marker outside a struct",
             ));
         }
-        Ok(v)
+        self.walker.skip()?;
+        Ok(Json::Null)
     }
 
-    fn seq(&mut self, item: &Type, path: &str, ty: &Type) -> Result<Json, WalkError> {
-        let head = self.cursor.head()?;
-        let count = match head.item {
-            Item::Seq(count) => count,
+    fn seq(
+        &mut self,
+        item: &Item<'_>,
+        element: &Type,
+        path: &str,
+        ty: &Type,
+    ) -> Result<Json, Mismatch> {
+        let count = match item.header {
+            Header::Sequence(count) => count,
             // A packed sequence (§12.2) read with a schema that predates it.
-            Item::Bytes(b) => {
-                if let Some(values) = unpack(resolve_newtypes(self.schema, item), b) {
+            Header::Bytes(b) => {
+                if let Some(values) = unpack(resolve_newtypes(self.schema, element), b) {
                     self.notes.push(format!(
                         "`{path}` is packed (evowire::packed) at byte offset {}",
-                        head.offset
+                        item.offset
                     ));
                     return Ok(Json::Arr(values));
                 }
-                return Err(mismatch(&head, "a sequence", path, ty));
+                return Err(mismatch(item, "a sequence", path, ty));
             }
-            _ => return Err(mismatch(&head, "a sequence", path, ty)),
+            _ => return Err(mismatch(item, "a sequence", path, ty)),
         };
-        self.cursor.enter(head.offset)?;
+        self.walker.enter()?;
         let mut out = Vec::new();
         for i in 0..count {
-            if self.cursor.at_absent() {
-                return Err(WalkError::new(
-                    self.cursor.offset(),
+            let next = self.item()?;
+            if next.header == Header::Absent {
+                return Err(Mismatch::at(
+                    next.offset,
                     format!("absent-field marker in the sequence `{path}`"),
                 ));
             }
-            out.push(self.value(item, &format!("{path}[{i}]"))?);
+            out.push(self.value_of(next, element, &format!("{path}[{i}]"))?);
         }
-        self.cursor.leave();
+        self.walker.leave()?;
         Ok(Json::Arr(out))
     }
 
-    fn map(&mut self, key: &Type, value: &Type, path: &str, ty: &Type) -> Result<Json, WalkError> {
-        let head = self.cursor.head()?;
-        let Item::Seq(count) = head.item else {
-            return Err(mismatch(&head, "a sequence (a map)", path, ty));
+    fn map(
+        &mut self,
+        item: &Item<'_>,
+        key: &Type,
+        value: &Type,
+        path: &str,
+        ty: &Type,
+    ) -> Result<Json, Mismatch> {
+        let Header::Sequence(count) = item.header else {
+            return Err(mismatch(item, "a sequence (a map)", path, ty));
         };
         if count % 2 != 0 {
-            return Err(WalkError::new(
-                head.offset,
+            return Err(Mismatch::at(
+                item.offset,
                 format!("a map needs an even number of items, `{path}` has {count}"),
             ));
         }
-        self.cursor.enter(head.offset)?;
+        self.walker.enter()?;
         let mut entries = Vec::new();
         for i in 0..count / 2 {
             let k = self.value(key, &format!("{path}[key {i}]"))?;
             let v = self.value(value, &format!("{path}[{i}]"))?;
             entries.push((k, v));
         }
-        self.cursor.leave();
+        self.walker.leave()?;
         let string_keys = matches!(
             resolve_newtypes(self.schema, key),
             Type::Str
@@ -384,30 +393,26 @@ impl<'b> Decoder<'_, 'b> {
         })
     }
 
-    fn named(&mut self, name: &str, path: &str) -> Result<Json, WalkError> {
+    fn named(&mut self, item: Item<'b>, name: &str, path: &str) -> Result<Json, Mismatch> {
         let schema = self.schema;
         let container = &schema.types[name];
         let ty = Type::Named(name.to_string());
         match container {
-            Container::UnitStruct => {
-                self.cursor.skip()?;
-                Ok(Json::Null)
-            }
-            Container::Newtype(inner) => self.value(inner, path),
-            Container::TupleStruct(fields) => self.record(fields, false, path, &ty),
-            Container::Struct(fields) => self.record(fields, true, path, &ty),
+            Container::UnitStruct => self.unit(&item),
+            Container::Newtype(inner) => self.value_of(item, inner, path),
+            Container::TupleStruct(fields) => self.record(&item, fields, false, path, &ty),
+            Container::Struct(fields) => self.record(&item, fields, true, path, &ty),
             Container::Enum(variants) => {
-                let head = self.cursor.head()?;
-                let Item::Variant(index) = head.item else {
-                    return Err(mismatch(&head, "a variant", path, &ty));
+                let Header::Variant(index) = item.header else {
+                    return Err(mismatch(&item, "a variant", path, &ty));
                 };
-                self.cursor.enter(head.offset)?;
+                self.walker.enter()?;
                 // Unknown indices reach the `#[serde(other)]` fallback, as in a reader.
                 let variant = match variants.get(index as usize) {
                     Some(v) => v,
                     None => variants.iter().find(|v| v.fallback).ok_or_else(|| {
-                        WalkError::new(
-                            head.offset,
+                        Mismatch::at(
+                            item.offset,
                             format!(
                                 "unknown variant index {index} for `{path}` (enum `{name}` has {} \
                                  variants and no #[serde(other)] fallback)",
@@ -420,20 +425,24 @@ impl<'b> Decoder<'_, 'b> {
                     self.notes.push(format!(
                         "`{path}`: variant index {index} at byte offset {} read as the fallback \
                          `{}` (its body is skipped)",
-                        head.offset, variant.name
+                        item.offset, variant.name
                     ));
                 }
                 let at = format!("{path}::{}", variant.name);
                 let body = match &variant.body {
-                    Body::Unit => {
-                        self.cursor.skip()?;
-                        None
-                    }
+                    // The body is skipped when the variant is left.
+                    Body::Unit => None,
                     Body::Newtype(t) => Some(self.value(t, &at)?),
-                    Body::Tuple(fields) => Some(self.record(fields, false, &at, &ty)?),
-                    Body::Struct(fields) => Some(self.record(fields, true, &at, &ty)?),
+                    Body::Tuple(fields) => {
+                        let body = self.item()?;
+                        Some(self.record(&body, fields, false, &at, &ty)?)
+                    }
+                    Body::Struct(fields) => {
+                        let body = self.item()?;
+                        Some(self.record(&body, fields, true, &at, &ty)?)
+                    }
                 };
-                self.cursor.leave();
+                self.walker.leave()?;
                 Ok(match body {
                     None => Json::Str(variant.name.clone()),
                     Some(body) => Json::Obj(vec![(variant.name.clone(), body)]),
@@ -445,26 +454,27 @@ impl<'b> Decoder<'_, 'b> {
     /// A sequence read into a fixed list of fields (SPEC §5.4, §9.3).
     fn record(
         &mut self,
+        item: &Item<'_>,
         fields: &[Field],
         named: bool,
         path: &str,
         ty: &dyn std::fmt::Display,
-    ) -> Result<Json, WalkError> {
-        let head = self.cursor.head()?;
-        let Item::Seq(count) = head.item else {
-            return Err(mismatch(&head, "a sequence", path, ty));
+    ) -> Result<Json, Mismatch> {
+        let Header::Sequence(count) = item.header else {
+            return Err(mismatch(item, "a sequence", path, ty));
         };
-        self.cursor.enter(head.offset)?;
+        self.walker.enter()?;
         let mut out = Vec::new();
         let mut left = count;
         let mut next = 0;
         while next < fields.len() && left > 0 {
             let f = &fields[next];
             next += 1;
-            if self.cursor.at_absent() {
-                let at = self.cursor.take_absent();
+            let field = self.item()?;
+            if field.header == Header::Absent {
+                let at = field.offset;
                 if !f.default {
-                    return Err(WalkError::new(
+                    return Err(Mismatch::at(
                         at,
                         format!(
                             "field `{path}.{}` is absent, and the schema gives it no default",
@@ -478,14 +488,14 @@ impl<'b> Decoder<'_, 'b> {
                 ));
                 continue;
             }
-            let v = self.value(&f.ty, &format!("{path}.{}", f.name))?;
+            let v = self.value_of(field, &f.ty, &format!("{path}.{}", f.name))?;
             out.push((f.name.clone(), v));
             left -= 1;
         }
         for f in &fields[next..] {
             if !f.default {
-                return Err(WalkError::new(
-                    head.offset,
+                return Err(Mismatch::at(
+                    item.offset,
                     format!(
                         "`{path}` has {count} items, and the schema gives its field `{}` no default",
                         f.name
@@ -497,22 +507,47 @@ impl<'b> Decoder<'_, 'b> {
                 f.name
             ));
         }
+        let at = self.walker.offset();
+        // Items the schema has no place for are skipped on the way out.
+        self.walker.leave()?;
         if left > 0 {
-            let at = self.cursor.offset();
-            self.cursor.skip_items(left)?;
             self.notes.push(format!(
                 "`{path}`: skipped {left} item{} from byte offset {at} that the schema does not \
                  have (written by a newer version?)",
                 if left == 1 { "" } else { "s" }
             ));
         }
-        self.cursor.leave();
         Ok(if named {
             Json::Obj(out)
         } else {
             Json::Arr(out.into_iter().map(|(_, v)| v).collect())
         })
     }
+}
+
+/// The number in an integer, fixed32 or fixed64 item, before it is read as a given type.
+fn number(item: &Item<'_>, path: &str, ty: &Type) -> Result<Number, Mismatch> {
+    Ok(match item.header {
+        Header::Int(v) => Number::Varint(v),
+        Header::Fixed32(b) => Number::Fixed32(u32::from_le_bytes(b)),
+        Header::Fixed64(b) => Number::Fixed64(u64::from_le_bytes(b)),
+        _ => return Err(mismatch(item, "an integer (wire type 0, 1 or 2)", path, ty)),
+    })
+}
+
+fn unsigned(item: &Item<'_>, path: &str, ty: &Type, bits: u32) -> Result<u128, Mismatch> {
+    let v = match number(item, path, ty)? {
+        Number::Varint(v) => v,
+        Number::Fixed32(v) => v.into(),
+        Number::Fixed64(v) => v.into(),
+    };
+    if bits < 128 && v >> bits != 0 {
+        return Err(Mismatch::at(
+            item.offset,
+            format!("integer {v} out of range for `{path}` ({ty})"),
+        ));
+    }
+    Ok(v)
 }
 
 /// An object key for a map key.

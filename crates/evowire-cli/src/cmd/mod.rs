@@ -79,6 +79,12 @@ impl fmt::Display for Failure {
     }
 }
 
+/// The decoder's own description of what is wrong with a malformed message, in its exact
+/// words; `None` if the decoder accepts the bytes as one item.
+pub fn decoder_error(bytes: &[u8]) -> Option<evowire::Error> {
+    evowire::from_slice::<evowire::Value>(bytes).err()
+}
+
 /// Loads a schema document.
 pub fn load_schema(path: &Path) -> Result<Schema, Failure> {
     let text = std::fs::read_to_string(path)
