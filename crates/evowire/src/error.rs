@@ -87,6 +87,11 @@ impl ErrorKind {
 /// `Display` is lowercase without a trailing period and ends with `at byte offset N` when
 /// the offset is known; [`Error::message`] gives the text without the offset.
 ///
+/// An I/O failure's message is the reader's or writer's own error text, so, as in
+/// serde_json, that error is not also its [`source`](core::error::Error::source): the chain
+/// goes on with what the I/O error wraps, and each text is printed once.
+/// [`Error::io_error_kind`] and the conversion into [`std::io::Error`] keep its kind.
+///
 /// # Examples
 ///
 /// ```
@@ -175,6 +180,21 @@ impl Error {
         }
     }
 
+    /// The [`std::io::ErrorKind`] of the reader's or writer's error, when an I/O failure
+    /// caused this error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let err = evowire::to_writer(&mut [0u8; 2][..], "too long").unwrap_err();
+    /// assert_eq!(err.io_error_kind(), Some(std::io::ErrorKind::WriteZero));
+    /// assert_eq!(evowire::from_slice::<u8>(&[]).unwrap_err().io_error_kind(), None);
+    /// ```
+    #[cfg(feature = "std")]
+    pub fn io_error_kind(&self) -> Option<std::io::ErrorKind> {
+        self.inner.io.as_ref().map(std::io::Error::kind)
+    }
+
     /// True when the input ended too early: a streaming caller may retry with more bytes.
     pub fn is_eof(&self) -> bool {
         self.inner.kind == ErrorKind::UnexpectedEof
@@ -211,10 +231,12 @@ impl fmt::Debug for Error {
 }
 
 impl core::error::Error for Error {
+    /// What an I/O error wraps, if anything: the I/O error's own text is already this
+    /// error's message.
     fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
         #[cfg(feature = "std")]
         if let Some(io) = &self.inner.io {
-            return Some(io);
+            return core::error::Error::source(io);
         }
         None
     }

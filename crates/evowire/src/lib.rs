@@ -50,10 +50,13 @@
 //! | to …                                     | use                                  |
 //! |------------------------------------------|--------------------------------------|
 //! | encode into a new `Vec<u8>`               | [`to_vec`]                           |
-//! | encode into an `io::Write` (or append to a `Vec`) | [`to_writer`]               |
+//! | append to a `Vec<u8>`                    | [`append_to_vec`]                    |
+//! | encode into a `&mut [u8]`                | [`to_slice`]                         |
+//! | encode into an `io::Write`               | [`to_writer`]                        |
 //! | know the encoded size                    | [`serialized_size`]                  |
 //! | decode a whole slice (borrowing `&str`)  | [`from_slice`]                       |
 //! | decode the first value of a slice        | [`take_from_slice`]                  |
+//! | decode concatenated values one by one    | [`iter_from_slice`], [`Deserializer::into_iter`] |
 //! | decode from an `io::Read`                | [`from_reader`]                      |
 //! | decode with other limits                 | [`DecodeOptions`]                    |
 //! | inspect a message without its type       | [`Value`]                            |
@@ -170,6 +173,7 @@ mod options;
 pub mod packed;
 pub mod read;
 mod ser;
+mod stream;
 mod text;
 mod value;
 pub mod walk;
@@ -179,7 +183,8 @@ pub mod write;
 pub use de::Deserializer;
 pub use error::{Error, ErrorKind, Result};
 pub use options::{DecodeOptions, DEFAULT_MAX_DEPTH};
-pub use ser::{Compound, SeqCompound, Serializer};
+pub use ser::Serializer;
+pub use stream::StreamDeserializer;
 pub use value::Value;
 
 /// Names this crate's serializer and deserializer recognise, for tools (such as the schema
@@ -215,8 +220,8 @@ pub fn to_vec<T: ?Sized + Serialize>(value: &T) -> Result<Vec<u8>> {
 }
 
 /// Encodes `value` into an [`std::io::Write`]. Small writes are batched (see
-/// [`write::IoWrite`]), so an unbuffered writer is fine; to append to a `Vec<u8>`, pass
-/// `&mut vec`.
+/// [`write::IoWrite`]), so an unbuffered writer is fine; to append to a `Vec<u8>`, use
+/// [`append_to_vec`].
 ///
 /// # Errors
 ///
@@ -239,6 +244,63 @@ pub fn to_writer<W: std::io::Write, T: ?Sized + Serialize>(writer: W, value: &T)
         // A writer that failed first is the error to report, not what followed.
         Err(e) => Err(ser.into_inner().take_failure().unwrap_or(e)),
     }
+}
+
+/// Appends the encoding of `value` to `out`, keeping the bytes already there, and returns
+/// how many bytes were appended. Output is gathered in a stack buffer and copied into `out`
+/// in chunks, as [`to_vec`] does: no second heap buffer.
+///
+/// # Errors
+///
+/// As [`to_vec`]. On error `out` is truncated back to its length before the call.
+///
+/// # Examples
+///
+/// ```
+/// let mut out = vec![0xff];
+/// assert_eq!(evowire::append_to_vec(&(1u8, 2u8), &mut out).unwrap(), 3);
+/// assert_eq!(evowire::append_to_vec("hi", &mut out).unwrap(), 3);
+/// assert_eq!(out, [0xff, 0x13, 0x08, 0x10, 0x14, b'h', b'i']);
+/// ```
+pub fn append_to_vec<T: ?Sized + Serialize>(value: &T, out: &mut Vec<u8>) -> Result<usize> {
+    let start = out.len();
+    let result = {
+        let mut ser = Serializer::new(write::Buffered::new(&mut *out));
+        value
+            .serialize(&mut ser)
+            .and_then(|()| ser.into_inner().flush_buffer())
+    };
+    match result {
+        Ok(()) => Ok(out.len() - start),
+        Err(e) => {
+            out.truncate(start);
+            Err(e)
+        }
+    }
+}
+
+/// Encodes `value` into the front of `buf` and returns the number of bytes written.
+///
+/// # Errors
+///
+/// [`ErrorKind::Io`] if `buf` is too short (its offset is where the write that did not fit
+/// starts; [`serialized_size`] gives the length needed), or the `Serialize` impl's error.
+/// Bytes of `buf` after the returned length, or after a failure, are unspecified.
+///
+/// # Examples
+///
+/// ```
+/// let mut buf = [0u8; 16];
+/// let n = evowire::to_slice(&(1u8, "hi"), &mut buf).unwrap();
+/// assert_eq!(buf[..n], [0x13, 0x08, 0x14, b'h', b'i']);
+///
+/// let err = evowire::to_slice("too long", &mut [0u8; 4]).unwrap_err();
+/// assert_eq!(err.kind(), evowire::ErrorKind::Io);
+/// ```
+pub fn to_slice<T: ?Sized + Serialize>(value: &T, buf: &mut [u8]) -> Result<usize> {
+    let mut ser = Serializer::new(write::SliceWrite::new(buf));
+    value.serialize(&mut ser)?;
+    Ok(ser.into_inner().count())
 }
 
 /// The number of bytes [`to_vec`] would produce, computed without writing them.
@@ -291,6 +353,24 @@ pub fn from_slice<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Result<T> {
 /// ```
 pub fn take_from_slice<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Result<(T, &'de [u8])> {
     DecodeOptions::new().take_from_slice(bytes)
+}
+
+/// Decodes the values of a slice that holds several `T`s one after another, one per
+/// iteration; see [`StreamDeserializer`]. To decode with other limits, use
+/// [`Deserializer::into_iter`].
+///
+/// # Examples
+///
+/// ```
+/// let bytes = [0x08, 0x10, 0x18];
+/// let values: Vec<u8> = evowire::iter_from_slice(&bytes).collect::<Result<_, _>>().unwrap();
+/// assert_eq!(values, [1, 2, 3]);
+/// assert_eq!(evowire::iter_from_slice::<u8>(&[]).count(), 0);
+/// ```
+pub fn iter_from_slice<'de, T: Deserialize<'de>>(
+    bytes: &'de [u8],
+) -> StreamDeserializer<'de, read::SliceRead<'de>, T> {
+    Deserializer::from_slice(bytes).into_iter()
 }
 
 /// Decodes a `T` from an [`std::io::Read`] that must end right after it.

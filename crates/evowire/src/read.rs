@@ -44,6 +44,7 @@ pub trait Read<'de>: private::Sealed {
     /// Takes a tag byte equal to `tag` and the `N` bytes after it, if the input starts with
     /// them; otherwise takes nothing and returns `None` (the caller then reads the item the
     /// general way, which reports what is wrong). A fast path for fixed-width items.
+    #[doc(hidden)]
     #[inline(always)]
     fn take_tagged<const N: usize>(&mut self, tag: u8) -> Option<[u8; N]> {
         let _ = tag;
@@ -54,6 +55,7 @@ pub trait Read<'de>: private::Sealed {
     /// variant) and returns its varint, if the whole item header is in the input and valid;
     /// otherwise takes nothing and returns `None`. A fast path: the caller falls back to
     /// reading the tag the general way, which reports what is wrong.
+    #[doc(hidden)]
     #[inline(always)]
     fn take_varint_item(&mut self, wire: u8) -> Option<u64> {
         let _ = wire;
@@ -61,6 +63,7 @@ pub trait Read<'de>: private::Sealed {
     }
 
     /// Takes the next byte if it equals `byte`.
+    #[doc(hidden)]
     #[inline(always)]
     fn take_if(&mut self, byte: u8) -> bool {
         let _ = byte;
@@ -68,6 +71,7 @@ pub trait Read<'de>: private::Sealed {
     }
 
     /// Takes the next two bytes if they are `first` and `second`.
+    #[doc(hidden)]
     #[inline(always)]
     fn take_pair(&mut self, first: u8, second: u8) -> bool {
         let _ = (first, second);
@@ -78,6 +82,7 @@ pub trait Read<'de>: private::Sealed {
     /// its content borrowed from the input, if the whole item is there; otherwise takes
     /// nothing and returns `None`. A fast path for strings: the caller falls back to the
     /// general reader, which reports what is wrong.
+    #[doc(hidden)]
     #[inline(always)]
     fn take_borrowed_bytes_item(&mut self) -> Option<&'de [u8]> {
         None

@@ -15,9 +15,9 @@ use crate::write::Write;
 /// `&mut Serializer<W>` implements [`serde::Serializer`], as in serde_json. Every message
 /// that uses no evowire extension is byte-identical to what fcode 1.1 writes.
 ///
-/// To append to a `Vec<u8>`, [`to_writer(&mut vec, &value)`](crate::to_writer) is the
-/// faster path: it gathers output in a stack buffer, where a serializer on `&mut Vec<u8>`
-/// appends value by value (about 1.5x the instructions on small messages).
+/// To append to a `Vec<u8>`, [`append_to_vec`](crate::append_to_vec) is the faster path:
+/// it gathers output in a stack buffer, where a serializer on `&mut Vec<u8>` appends value
+/// by value (about 1.5x the instructions on small messages).
 ///
 /// # Examples
 ///

@@ -77,6 +77,254 @@ pub enum Value {
     Absent,
 }
 
+/// Accessors in the style of `serde_json::Value`: each returns `Some` only for the variants
+/// that hold that kind of data, and never panics.
+impl Value {
+    /// The value as a `u64`: a [`Value::U64`], or any other integer variant whose value
+    /// fits.
+    ///
+    /// A decoded signed integer is its zig-zag code (the wire does not say which it is):
+    /// [`wire::zigzag_decode`](crate::wire::zigzag_decode) gives back the signed value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use evowire::Value;
+    /// let v: Value = evowire::from_slice(&evowire::to_vec(&300u16).unwrap()).unwrap();
+    /// assert_eq!(v.as_u64(), Some(300));
+    /// assert_eq!(Value::I64(-1).as_u64(), None);
+    /// assert_eq!(Value::String("300".into()).as_u64(), None);
+    ///
+    /// let v: Value = evowire::from_slice(&evowire::to_vec(&-3i32).unwrap()).unwrap();
+    /// assert_eq!(v.as_u64().map(evowire::wire::zigzag_decode), Some(-3));
+    /// ```
+    pub fn as_u64(&self) -> Option<u64> {
+        match *self {
+            Value::U64(v) => Some(v),
+            Value::I64(v) => u64::try_from(v).ok(),
+            Value::U128(v) => u64::try_from(v).ok(),
+            Value::I128(v) => u64::try_from(v).ok(),
+            _ => None,
+        }
+    }
+
+    /// The value as an `i64`: a [`Value::I64`], or any other integer variant whose value
+    /// fits. A decoded signed integer is its zig-zag code; see [`Value::as_u64`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use evowire::Value;
+    /// assert_eq!(Value::I64(-5).as_i64(), Some(-5));
+    /// assert_eq!(Value::U64(5).as_i64(), Some(5));
+    /// assert_eq!(Value::U64(u64::MAX).as_i64(), None);
+    /// ```
+    pub fn as_i64(&self) -> Option<i64> {
+        match *self {
+            Value::I64(v) => Some(v),
+            Value::U64(v) => i64::try_from(v).ok(),
+            Value::U128(v) => i64::try_from(v).ok(),
+            Value::I128(v) => i64::try_from(v).ok(),
+            _ => None,
+        }
+    }
+
+    /// The value as a `u128`: any unsigned integer, or a non-negative signed one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use evowire::Value;
+    /// let v: Value = evowire::from_slice(&evowire::to_vec(&u128::MAX).unwrap()).unwrap();
+    /// assert_eq!(v, Value::U128(u128::MAX));
+    /// assert_eq!(v.as_u128(), Some(u128::MAX));
+    /// assert_eq!(v.as_u64(), None);
+    /// ```
+    pub fn as_u128(&self) -> Option<u128> {
+        match *self {
+            Value::U64(v) => Some(u128::from(v)),
+            Value::U128(v) => Some(v),
+            Value::I64(v) => u128::try_from(v).ok(),
+            Value::I128(v) => u128::try_from(v).ok(),
+            _ => None,
+        }
+    }
+
+    /// The value as an `f64`: a [`Value::F64`], or a [`Value::F32`] widened. Integers give
+    /// `None` (a fixed-width integer decodes as a float already; see [`Value`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use evowire::Value;
+    /// let v: Value = evowire::from_slice(&evowire::to_vec(&2.5f32).unwrap()).unwrap();
+    /// assert_eq!(v.as_f64(), Some(2.5));
+    /// assert_eq!(Value::U64(2).as_f64(), None);
+    /// ```
+    pub fn as_f64(&self) -> Option<f64> {
+        match *self {
+            Value::F64(v) => Some(v),
+            Value::F32(v) => Some(f64::from(v)),
+            _ => None,
+        }
+    }
+
+    /// The value of a [`Value::Bool`]. Decoding never produces one (a `bool` is an integer
+    /// on the wire): read `as_u64() == Some(1)` instead.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use evowire::Value;
+    /// assert_eq!(Value::Bool(true).as_bool(), Some(true));
+    /// assert_eq!(Value::U64(1).as_bool(), None);
+    /// ```
+    pub fn as_bool(&self) -> Option<bool> {
+        match *self {
+            Value::Bool(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// The text of a [`Value::String`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use evowire::Value;
+    /// let v: Value = evowire::from_slice(&[0x14, b'h', b'i']).unwrap();
+    /// assert_eq!(v.as_str(), Some("hi"));
+    /// assert_eq!(Value::Bytes(b"hi".to_vec()).as_str(), None);
+    /// ```
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::String(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// The content of a bytes item: a [`Value::Bytes`], or the UTF-8 of a
+    /// [`Value::String`] (both are the same wire item).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use evowire::Value;
+    /// let v: Value = evowire::from_slice(&[0x14, 0xff, 0x00]).unwrap();
+    /// assert_eq!(v.as_bytes(), Some(&[0xff, 0x00][..]));
+    /// assert_eq!(Value::String("hi".into()).as_bytes(), Some(&b"hi"[..]));
+    /// ```
+    pub fn as_bytes(&self) -> Option<&[u8]> {
+        match self {
+            Value::Bytes(v) => Some(v),
+            Value::String(v) => Some(v.as_bytes()),
+            _ => None,
+        }
+    }
+
+    /// The items of a [`Value::Seq`]: a struct's fields, a tuple's or sequence's
+    /// elements, or a map's keys and values alternating.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use evowire::Value;
+    /// let v: Value = evowire::from_slice(&evowire::to_vec(&(1u8, "a")).unwrap()).unwrap();
+    /// let items = v.as_seq().unwrap();
+    /// assert_eq!(items.len(), 2);
+    /// assert_eq!(items[1].as_str(), Some("a"));
+    /// ```
+    pub fn as_seq(&self) -> Option<&[Value]> {
+        match self {
+            Value::Seq(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    /// The items of a [`Value::Seq`], mutably.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use evowire::Value;
+    /// let mut v = Value::Seq(vec![Value::U64(1)]);
+    /// v.as_seq_mut().unwrap().push(Value::U64(2));
+    /// assert_eq!(evowire::to_vec(&v).unwrap(), [0x13, 0x08, 0x10]);
+    /// ```
+    pub fn as_seq_mut(&mut self) -> Option<&mut Vec<Value>> {
+        match self {
+            Value::Seq(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    /// Item `index` of a [`Value::Seq`]: for a struct, its field in declaration order
+    /// (an [`Value::Absent`] marker takes a slot, as on the wire).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use evowire::Value;
+    /// let v: Value = evowire::from_slice(&evowire::to_vec(&(1u8, "a")).unwrap()).unwrap();
+    /// assert_eq!(v.get(0).and_then(Value::as_u64), Some(1));
+    /// assert_eq!(v.get(2), None);
+    /// ```
+    pub fn get(&self, index: usize) -> Option<&Value> {
+        self.as_seq()?.get(index)
+    }
+
+    /// The entries of a [`Value::Map`]. Decoding never produces one (a map is a sequence
+    /// on the wire); see [`Value::as_seq`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use evowire::Value;
+    /// let v = Value::Map(vec![(Value::U64(1), Value::String("one".into()))]);
+    /// assert_eq!(v.as_map().map(<[_]>::len), Some(1));
+    /// ```
+    pub fn as_map(&self) -> Option<&[(Value, Value)]> {
+        match self {
+            Value::Map(entries) => Some(entries),
+            _ => None,
+        }
+    }
+
+    /// The index and body of a [`Value::Variant`] (an enum variant, or an `Option`:
+    /// 0 is `None`, 1 is `Some`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use evowire::Value;
+    /// let v: Value = evowire::from_slice(&evowire::to_vec(&Some(7u8)).unwrap()).unwrap();
+    /// assert_eq!(v.as_variant(), Some((1, &Value::U64(7))));
+    /// let none: Value = evowire::from_slice(&evowire::to_vec(&None::<u8>).unwrap()).unwrap();
+    /// assert_eq!(none.as_variant(), Some((0, &Value::U64(0))));
+    /// ```
+    pub fn as_variant(&self) -> Option<(u32, &Value)> {
+        match self {
+            Value::Variant(index, body) => Some((*index, body)),
+            _ => None,
+        }
+    }
+
+    /// True for the absent-field marker of a skipped struct field.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use evowire::Value;
+    /// // A struct with a skipped field between two written ones: 2 items and a marker.
+    /// let v: Value = evowire::from_slice(&[0x13, 0x08, 0x06, 0x10]).unwrap();
+    /// assert!(v.get(1).is_some_and(Value::is_absent));
+    /// assert!(!Value::Unit.is_absent());
+    /// ```
+    pub fn is_absent(&self) -> bool {
+        matches!(self, Value::Absent)
+    }
+}
+
 impl Serialize for Value {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {

@@ -1,9 +1,10 @@
 //! Output sinks for the [`Serializer`](crate::Serializer).
 //!
 //! A sink is anything that implements the sealed [`Write`] trait: `Vec<u8>` (append),
-//! `bytes::BytesMut` (append, with the `bytes` feature),
-//! [`SizeCounter`] (counts without writing), [`IoWrite`] (any [`std::io::Write`], with a
-//! small stack buffer so the writer sees few calls), and `&mut W` of each.
+//! `bytes::BytesMut` (append, with the `bytes` feature), [`SliceWrite`] (fills a
+//! `&mut [u8]`), [`SizeCounter`] (counts without writing), [`IoWrite`] (any
+//! [`std::io::Write`], with a small stack buffer so the writer sees few calls), and
+//! `&mut W` of each.
 
 use alloc::vec::Vec;
 
@@ -14,14 +15,28 @@ mod private {
     pub trait Sealed {}
 }
 
-/// The most bytes a single [`Write::write_small`] call may produce: a 128-bit varint.
-pub const SMALL: usize = MAX_VARINT_LEN;
+/// The most bytes a single `Write::write_small` call may produce: a 128-bit varint.
+pub(crate) const SMALL: usize = MAX_VARINT_LEN;
 
 /// Where the serializer puts bytes. Sealed: implemented by this crate's sinks only.
 ///
-/// `IoWrite` (feature `std`) never fails a write: like `std::io::BufWriter`, it keeps the
-/// writer's error and reports it from `IoWrite::flush_buffer`. The other sinks never fail (a `Vec` or
-/// `BytesMut` that cannot grow aborts, as it does everywhere).
+/// The sinks, and what a failed write does:
+///
+/// * `Vec<u8>` and `bytes::BytesMut` (feature `bytes`) append; they never fail (a buffer
+///   that cannot grow aborts, as it does everywhere).
+/// * [`SliceWrite`] fills a caller's `&mut [u8]`; a write that does not fit fails with
+///   [`ErrorKind::Io`] and writes nothing of itself.
+/// * [`SizeCounter`] counts bytes without writing them; it never fails.
+/// * [`IoWrite`] (feature `std`) gathers output in a stack buffer and hands it to a
+///   [`std::io::Write`] in chunks. The write that hands over a chunk returns the writer's
+///   error; after that every write and flush fails and the writer is not called again.
+/// * `&mut W` for any of these writes through to `W`.
+///
+/// A serializer stops at the first error, so what the sink holds after one is an
+/// incomplete message.
+///
+/// Only [`write_all`](Write::write_all) and [`write_byte`](Write::write_byte) are part of
+/// the API; the trait's other methods are the serializer's fast paths.
 pub trait Write: private::Sealed {
     /// Appends all of `bytes`.
     fn write_all(&mut self, bytes: &[u8]) -> Result<()>;
@@ -33,6 +48,7 @@ pub trait Write: private::Sealed {
     }
 
     /// Appends `tag` and then `body`: a fixed-width item, with one capacity check for both.
+    #[doc(hidden)]
     #[inline]
     fn write_tagged<const N: usize>(&mut self, tag: u8, body: [u8; N]) -> Result<()> {
         self.write_byte(tag)?;
@@ -41,6 +57,7 @@ pub trait Write: private::Sealed {
 
     /// Appends `tag` and then `body`, a string or byte string of up to 15 bytes (so `tag`
     /// is its whole header): one capacity check for both in the buffered sinks.
+    #[doc(hidden)]
     #[inline]
     fn write_short_item(&mut self, tag: u8, body: &[u8]) -> Result<()> {
         self.write_byte(tag)?;
@@ -49,6 +66,7 @@ pub trait Write: private::Sealed {
 
     /// Appends a two-byte item `header` and then `body` (a string or byte string of 16 to
     /// 2047 bytes): one capacity check for both in the buffered sinks.
+    #[doc(hidden)]
     #[inline]
     fn write_medium_item(&mut self, header: [u8; 2], body: &[u8]) -> Result<()> {
         self.write_all(&header)?;
@@ -56,14 +74,16 @@ pub trait Write: private::Sealed {
     }
 
     /// Appends the item header of wire type `wire` carrying `value` (SPEC §3).
+    #[doc(hidden)]
     #[inline]
     fn write_varint(&mut self, wire: WireType, value: u64) -> Result<()> {
         self.write_small(|out| wire::encode_varint_into(wire, value, out))
     }
 
-    /// Lets `encode` write up to [`SMALL`] bytes in place and appends the first `n` of
+    /// Lets `encode` write up to `SMALL` bytes in place and appends the first `n` of
     /// them, where `n` is what `encode` returns. Buffered sinks hand out their own buffer,
     /// so a varint is encoded where it will stay.
+    #[doc(hidden)]
     #[inline]
     fn write_small(&mut self, encode: impl FnOnce(&mut [u8; SMALL]) -> usize) -> Result<()> {
         let mut scratch = [0u8; SMALL];
@@ -199,6 +219,91 @@ impl Write for SizeCounter {
     fn write_small(&mut self, encode: impl FnOnce(&mut [u8; SMALL]) -> usize) -> Result<()> {
         self.count += encode(&mut [0u8; SMALL]).min(SMALL);
         Ok(())
+    }
+}
+
+/// A sink that fills a caller's byte slice: used by [`to_slice`](crate::to_slice).
+///
+/// A write that does not fit fails with [`ErrorKind::Io`] and writes nothing of itself; the
+/// bytes before it stay in the slice.
+///
+/// # Examples
+///
+/// ```
+/// use serde::Serialize;
+/// let mut buf = [0u8; 8];
+/// let mut sink = evowire::write::SliceWrite::new(&mut buf);
+/// (1u8, "hi").serialize(&mut evowire::Serializer::new(&mut sink)).unwrap();
+/// assert_eq!(sink.written(), [0x13, 0x08, 0x14, b'h', b'i']);
+/// ```
+#[derive(Debug)]
+pub struct SliceWrite<'a> {
+    buf: &'a mut [u8],
+    len: usize,
+}
+
+impl<'a> SliceWrite<'a> {
+    /// A sink that writes from the start of `buf`.
+    pub fn new(buf: &'a mut [u8]) -> Self {
+        SliceWrite { buf, len: 0 }
+    }
+
+    /// The number of bytes written so far.
+    pub fn count(&self) -> usize {
+        self.len
+    }
+
+    /// The bytes written so far.
+    pub fn written(&self) -> &[u8] {
+        self.buf.get(..self.len).unwrap_or_default()
+    }
+
+    /// Gives back the written prefix of the slice.
+    pub fn into_written(self) -> &'a mut [u8] {
+        let len = self.len;
+        self.buf.get_mut(..len).unwrap_or_default()
+    }
+
+    #[cold]
+    fn full(&self, needed: usize) -> Error {
+        Error::with_message(
+            ErrorKind::Io,
+            Some(self.len as u64),
+            alloc::format!(
+                "output buffer too small: {needed} more bytes needed, {} left of {}",
+                self.buf.len() - self.len,
+                self.buf.len()
+            ),
+        )
+    }
+}
+
+impl private::Sealed for SliceWrite<'_> {}
+
+impl Write for SliceWrite<'_> {
+    #[inline]
+    fn write_all(&mut self, bytes: &[u8]) -> Result<()> {
+        let end = self.len + bytes.len();
+        match self.buf.get_mut(self.len..end) {
+            Some(dst) => {
+                dst.copy_from_slice(bytes);
+                self.len = end;
+                Ok(())
+            }
+            None => Err(self.full(bytes.len())),
+        }
+    }
+
+    #[inline]
+    fn write_byte(&mut self, byte: u8) -> Result<()> {
+        match self.buf.get_mut(self.len) {
+            Some(slot) => {
+                *slot = byte;
+                self.len += 1;
+                Ok(())
+            }
+            None => Err(self.full(1)),
+        }
     }
 }
 
