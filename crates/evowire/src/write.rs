@@ -14,6 +14,9 @@ mod private {
     pub trait Sealed {}
 }
 
+mod limit;
+pub use limit::Limited;
+
 /// The most bytes a single [`Write::write_small`] call may produce: a 128-bit varint.
 pub const SMALL: usize = MAX_VARINT_LEN;
 
