@@ -22,6 +22,7 @@ use bytes::{Bytes, BytesMut};
 use futures::task::AtomicWaker;
 use tokio::sync::Notify;
 
+use crate::core::wait_for;
 use crate::frame;
 
 /// Consecutive message frames in wire layout: `[len: u32 BE][0x05][body]` repeated. Built
@@ -113,18 +114,11 @@ impl Inbound {
         if queued < self.capacity {
             return;
         }
-        loop {
-            let notified = self.space.notified();
-            tokio::pin!(notified);
-            notified.as_mut().enable();
-            {
-                let s = lock(&self.state);
-                if s.queued < self.capacity || s.receiver_gone {
-                    return;
-                }
-            }
-            notified.await;
-        }
+        wait_for(&self.space, || {
+            let s = lock(&self.state);
+            (s.queued < self.capacity || s.receiver_gone).then_some(())
+        })
+        .await;
     }
 
     /// No more runs will come.
