@@ -568,7 +568,7 @@ async fn oneway_baseline(d: Duration, batch: usize) -> Measured {
 /// A client of one of the implementations, cheap to clone across tasks.
 #[derive(Clone)]
 enum Client {
-    Evowire(evowire_net::Sender<Msg>),
+    Evowire(evowire_net::Sender<Msg, Msg>),
     Tarpc(EchoClient),
     HandRolled(HrClient),
 }

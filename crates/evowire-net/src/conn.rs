@@ -156,7 +156,7 @@ impl Drop for SendHandle {
 /// # }
 /// ```
 pub struct Connection<In, Out> {
-    tx: Sender<Out>,
+    tx: Sender<In, Out>,
     rx: Receiver<In>,
 }
 
@@ -290,7 +290,7 @@ where
 
 impl<In, Out> Connection<In, Out> {
     /// Splits into the sending half (cloneable) and the receiving half.
-    pub fn split(self) -> (Sender<Out>, Receiver<In>) {
+    pub fn split(self) -> (Sender<In, Out>, Receiver<In>) {
         (self.tx, self.rx)
     }
 
@@ -299,7 +299,7 @@ impl<In, Out> Connection<In, Out> {
     /// # Panics
     ///
     /// If the halves belong to different connections.
-    pub fn unsplit(tx: Sender<Out>, rx: Receiver<In>) -> Self {
+    pub fn unsplit(tx: Sender<In, Out>, rx: Receiver<In>) -> Self {
         assert!(
             Arc::ptr_eq(&tx.handle.core, &rx.core),
             "unsplit: halves of different connections"
@@ -308,7 +308,7 @@ impl<In, Out> Connection<In, Out> {
     }
 
     /// The sending half (clone it to send from other tasks).
-    pub fn sender(&self) -> &Sender<Out> {
+    pub fn sender(&self) -> &Sender<In, Out> {
         &self.tx
     }
 
@@ -364,13 +364,14 @@ pub(crate) enum Role {
     Server,
 }
 
-/// The sending half of a connection: messages with [`send`](Self::send) (or as a
-/// [`futures::Sink`]) and requests with [`call`](Self::call). Clone it freely; the
-/// connection closes gracefully when the last clone is dropped.
-pub struct Sender<Out> {
+/// The sending half of a [`Connection<In, Out>`](Connection): `Out` messages with
+/// [`send`](Self::send) (or as a [`futures::Sink`]) and `Out` requests with
+/// [`call`](Self::call), whose answers are `In`, as on the connection. Clone it freely;
+/// the connection closes gracefully when the last clone is dropped.
+pub struct Sender<In, Out> {
     handle: Arc<SendHandle>,
     waiting: Option<(Wait, ReusableBoxFuture<'static, Result<()>>)>,
-    _types: PhantomData<fn(Out)>,
+    _types: PhantomData<fn(Out) -> In>,
 }
 
 /// What a [`Sender`] used as a `Sink` is waiting for.
@@ -381,7 +382,7 @@ enum Wait {
     Close,
 }
 
-impl<Out> Sender<Out> {
+impl<In, Out> Sender<In, Out> {
     fn new(core: Arc<Core>) -> Self {
         Sender {
             handle: Arc::new(SendHandle { core }),
@@ -428,7 +429,38 @@ impl<Out> Sender<Out> {
     }
 }
 
-impl<Out: Serialize> Sender<Out> {
+impl<In: DeserializeOwned, Out: Serialize> Sender<In, Out> {
+    /// Sends `req` as a request and waits for the peer's answer, decoded as `In`. Many
+    /// calls may be in flight at once on one connection; each waits for its own answer.
+    /// Uses the default call timeout of the [`Options`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Remote`] when the peer's handler failed, [`Error::Timeout`] when the
+    /// answer did not come in time, [`Error::Closed`] when the connection ended first,
+    /// [`Error::Decode`] when the answer is not an `In`, and the errors of
+    /// [`send`](Self::send).
+    pub async fn call(&self, req: impl Borrow<Out>) -> Result<In> {
+        let timeout = self.core().opts.call_timeout;
+        self.call_inner(req.borrow(), timeout).await
+    }
+
+    /// [`call`](Self::call) with its own time limit.
+    ///
+    /// # Errors
+    ///
+    /// As [`call`](Self::call).
+    pub async fn call_timeout(&self, req: impl Borrow<Out>, timeout: Duration) -> Result<In> {
+        self.call_inner(req.borrow(), Some(timeout)).await
+    }
+
+    async fn call_inner(&self, req: &Out, timeout: Option<Duration>) -> Result<In> {
+        let body = self.core().call(req, timeout).await?;
+        evowire::from_slice(&body).map_err(Error::Decode)
+    }
+}
+
+impl<In, Out: Serialize> Sender<In, Out> {
     /// Encodes `msg` into the connection's send buffer; the writer task sends it soon,
     /// together with whatever else is queued. Waits only while the send buffer is full
     /// (the peer reads slower than we send). Cancel-safe: when the future is dropped
@@ -445,50 +477,13 @@ impl<Out: Serialize> Sender<Out> {
             .await
     }
 
-    /// Sends `req` as a request and waits for the answer, decoded as `R` (the type the
-    /// peer's handler returns, or a compatible one). Many calls may be in flight at once
-    /// on one connection; each waits for its own answer. Uses the default call timeout of
-    /// the [`Options`].
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Remote`] when the peer's handler failed, [`Error::Timeout`] when the
-    /// answer did not come in time, [`Error::Closed`] when the connection ended first,
-    /// [`Error::Decode`] when the answer is not an `R`, and the errors of
-    /// [`send`](Self::send).
-    pub async fn call<R: DeserializeOwned>(&self, req: impl Borrow<Out>) -> Result<R> {
-        let timeout = self.core().opts.call_timeout;
-        self.call_inner(req.borrow(), timeout).await
-    }
-
-    /// [`call`](Self::call) with its own time limit.
-    ///
-    /// # Errors
-    ///
-    /// As [`call`](Self::call).
-    pub async fn call_timeout<R: DeserializeOwned>(
-        &self,
-        req: impl Borrow<Out>,
-        timeout: Duration,
-    ) -> Result<R> {
-        self.call_inner(req.borrow(), Some(timeout)).await
-    }
-
-    async fn call_inner<R: DeserializeOwned>(
-        &self,
-        req: &Out,
-        timeout: Option<Duration>,
-    ) -> Result<R> {
-        let body = self.core().call(req, timeout).await?;
-        evowire::from_slice(&body).map_err(Error::Decode)
-    }
-
     /// Bridges to a [`tokio::sync::mpsc`] channel: returns a channel sender whose values
     /// are sent over this connection by a spawned task, in order. The task ends when
     /// every channel sender is dropped (then this `Sender` is dropped, closing the
     /// connection if it was the last) or when sending fails (then the channel closes).
     pub fn into_mpsc(self, capacity: usize) -> mpsc::Sender<Out>
     where
+        In: 'static,
         Out: Send + Sync + 'static,
     {
         let (tx, mut rx) = mpsc::channel::<Out>(capacity.max(1));
@@ -504,7 +499,7 @@ impl<Out: Serialize> Sender<Out> {
     }
 }
 
-impl<Out> Clone for Sender<Out> {
+impl<In, Out> Clone for Sender<In, Out> {
     fn clone(&self) -> Self {
         Sender {
             handle: self.handle.clone(),
@@ -514,7 +509,7 @@ impl<Out> Clone for Sender<Out> {
     }
 }
 
-impl<Out> fmt::Debug for Sender<Out> {
+impl<In, Out> fmt::Debug for Sender<In, Out> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Sender")
             .field("peer_protocol", &self.core().peer)
@@ -523,7 +518,7 @@ impl<Out> fmt::Debug for Sender<Out> {
     }
 }
 
-impl<Out> Sender<Out> {
+impl<In, Out> Sender<In, Out> {
     fn poll_wait(&mut self, cx: &mut Context<'_>, wait: Wait) -> Poll<Result<()>> {
         let core = self.core().clone();
         let make = move || -> Pin<Box<dyn Future<Output = Result<()>> + Send>> {
@@ -553,7 +548,7 @@ impl<Out> Sender<Out> {
     }
 }
 
-impl<Out: Serialize> futures::Sink<Out> for Sender<Out> {
+impl<In, Out: Serialize> futures::Sink<Out> for Sender<In, Out> {
     type Error = Error;
 
     fn poll_ready(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<()>> {

@@ -13,6 +13,11 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// on sends and calls on that connection fail with [`Error::Closed`]. A message that is well
 /// framed but does not decode ([`Error::Decode`]) ends nothing: the message is skipped.
 ///
+/// The variants that wrap another error ([`Error::Io`], [`Error::Decode`],
+/// [`Error::Encode`]) print its text in their own `Display` and do not return it from
+/// [`source`](std::error::Error::source), so an error-chain printer shows it once; match
+/// the variant to reach the inner error.
+///
 /// # Examples
 ///
 /// ```
@@ -28,7 +33,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub enum Error {
     /// The transport failed.
     #[error("i/o error: {0}")]
-    Io(#[from] io::Error),
+    Io(io::Error),
     /// A frame is longer than the receiver accepts (received) or than the peer accepts
     /// (sent; then nothing was sent and the connection stays usable).
     #[error("frame of {len} bytes exceeds the maximum frame length of {max} bytes")]
@@ -40,10 +45,10 @@ pub enum Error {
     },
     /// A well-framed message did not decode into the expected type.
     #[error("cannot decode message: {0}")]
-    Decode(#[source] evowire::Error),
+    Decode(evowire::Error),
     /// A value could not be encoded (its `Serialize` impl failed).
     #[error("cannot encode message: {0}")]
-    Encode(#[source] evowire::Error),
+    Encode(evowire::Error),
     /// The transport ended in the middle of a frame.
     #[error("connection ended in the middle of a frame: got {have} of {need} bytes")]
     Truncated {
@@ -87,6 +92,12 @@ pub enum Error {
     /// With request id 0 the peer reports a fatal connection error before closing.
     #[error("remote error: {0}")]
     Remote(String),
+}
+
+impl From<io::Error> for Error {
+    fn from(err: io::Error) -> Error {
+        Error::Io(err)
+    }
 }
 
 impl From<Error> for io::Error {

@@ -18,11 +18,17 @@
 //! The envelope header is written and read by hand with [`evowire::wire`] so that the body
 //! `T` can be encoded straight into the output buffer and decoded later, by whoever knows
 //! its type, from a zero-copy [`Bytes`] slice of the read buffer.
-
-use std::io;
+//!
+//! This module owns the layout: every other module writes and reads frames through it.
+//! Writing: [`encode_frame`] (any frame with a body), [`put_raw_frame`] with
+//! [`control_frame`] / [`id_header`] (headers), [`put_message_frame`]. Reading:
+//! [`take_frame`] splits frames off a buffer, [`Frame::parse`] is the one parser of the
+//! envelope, and for runs of messages [`message_run`] measures them and [`run_message`]
+//! walks them.
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use evowire::wire::{encode_varint, take_varint, WireType};
+use evowire::write::Limited;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -95,6 +101,29 @@ pub(crate) fn message_run(src: &[u8], max: usize) -> (usize, usize) {
     (pos, count)
 }
 
+/// Appends a message frame in the canonical layout [`message_run`] recognises:
+/// `[len: u32 BE][0x05][body]`.
+pub(crate) fn put_message_frame(dst: &mut BytesMut, body: &[u8]) {
+    dst.reserve(LEN_PREFIX + 1 + body.len());
+    dst.put_u32((body.len() + 1) as u32);
+    dst.put_u8(TAG_MESSAGE);
+    dst.extend_from_slice(body);
+}
+
+/// The first frame of a run of message frames (as measured by [`message_run`] or built by
+/// [`put_message_frame`]): its body and the length of the whole frame. The run's lengths
+/// were checked when it was built; on a malformed run the clamps keep this from
+/// panicking and the frame ends at the end of `run`.
+pub(crate) fn run_message(run: &[u8]) -> (&[u8], usize) {
+    let len = match run.first_chunk::<LEN_PREFIX>() {
+        Some(prefix) => u32::from_be_bytes(*prefix) as usize,
+        None => run.len(),
+    };
+    let end = LEN_PREFIX.saturating_add(len).min(run.len());
+    let body = (LEN_PREFIX + 1).min(end)..end;
+    (&run[body], end)
+}
+
 /// The error for a stream that ended with `leftover` bytes of an incomplete frame.
 pub(crate) fn truncated(leftover: &[u8]) -> Error {
     let need = if leftover.len() < LEN_PREFIX {
@@ -116,7 +145,8 @@ pub(crate) fn truncated(leftover: &[u8]) -> Error {
 /// # Errors
 ///
 /// [`Error::Encode`] if `body`'s `Serialize` impl fails; [`Error::FrameTooLarge`] if the
-/// payload would exceed `max` (encoding stops as soon as it does).
+/// payload would exceed `max`. The body goes through a [`Limited`] sink, which stores
+/// nothing past the limit but counts on, so the reported length is exact after one encode.
 pub(crate) fn encode_frame<T: Serialize + ?Sized>(
     dst: &mut BytesMut,
     max: usize,
@@ -132,62 +162,31 @@ pub(crate) fn encode_frame<T: Serialize + ?Sized>(
     head[LEN_PREFIX..head_len].copy_from_slice(&header[..head_len - LEN_PREFIX]);
     dst.reserve(head_len + 64);
     dst.extend_from_slice(&head[..head_len]);
-    let limit = start + LEN_PREFIX + max;
-    let result = {
+    let header_len = head_len - LEN_PREFIX;
+    let (result, body_len) = {
         // The serializer owns its sink: the buffer at a fixed offset, one load less a value.
         let mut ser =
-            evowire::Serializer::new(evowire::write::IoWrite::new(LimitedWriter { dst, limit }));
-        body.serialize(&mut ser)
-            .and_then(|()| ser.get_mut().flush_buffer())
+            evowire::Serializer::new(Limited::new(&mut *dst, max.saturating_sub(header_len)));
+        let result = body
+            .serialize(&mut ser)
+            .and_then(|()| ser.get_mut().flush_buffer());
+        (result, ser.get_ref().count())
     };
-    let len = match result {
-        Ok(()) if dst.len() <= limit => dst.len() - start - LEN_PREFIX,
-        Ok(()) => {
-            let len = dst.len() - start - LEN_PREFIX;
-            dst.truncate(start);
-            return Err(Error::FrameTooLarge { len, max });
+    let len = header_len.saturating_add(body_len);
+    let error = match result {
+        Ok(()) if len <= max => {
+            dst[start..start + LEN_PREFIX].copy_from_slice(&(len as u32).to_be_bytes());
+            return Ok(());
         }
-        Err(e) => {
-            dst.truncate(start);
-            if e.kind() == evowire::ErrorKind::Io {
-                let len = header.len() + evowire::serialized_size(body).unwrap_or(usize::MAX);
-                return Err(Error::FrameTooLarge { len, max });
-            }
-            return Err(Error::Encode(e));
-        }
+        Err(e) if e.kind() != evowire::ErrorKind::OutputLimitExceeded => Error::Encode(e),
+        _ => Error::FrameTooLarge { len, max },
     };
-    dst[start..start + LEN_PREFIX].copy_from_slice(&(len as u32).to_be_bytes());
-    Ok(())
+    dst.truncate(start);
+    Err(error)
 }
 
 /// The longest envelope header: variant tag, pair tag and a 64-bit varint id.
 pub(crate) const MAX_HEADER: usize = 2 + 10;
-
-/// Appends to the buffer and fails (with an I/O error the caller maps to
-/// [`Error::FrameTooLarge`]) once the frame would pass `limit`.
-struct LimitedWriter<'a> {
-    dst: &'a mut BytesMut,
-    limit: usize,
-}
-
-impl io::Write for LimitedWriter<'_> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.write_all(buf)?;
-        Ok(buf.len())
-    }
-
-    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
-        if self.dst.len() + buf.len() > self.limit {
-            return Err(io::Error::other("frame too large"));
-        }
-        self.dst.extend_from_slice(buf);
-        Ok(())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
 
 /// The header of a frame that carries an id: variant tag, `0x13`, varint id.
 pub(crate) fn id_header(tag: u8, id: u64) -> ([u8; 16], usize) {

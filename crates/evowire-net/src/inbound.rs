@@ -18,11 +18,12 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll};
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::{Bytes, BytesMut};
 use futures::task::AtomicWaker;
 use tokio::sync::Notify;
 
-use crate::frame::{LEN_PREFIX, TAG_MESSAGE};
+use crate::core::wait_for;
+use crate::frame;
 
 /// Consecutive message frames in wire layout: `[len: u32 BE][0x05][body]` repeated. Built
 /// by the reader, which has checked every length and tag.
@@ -36,10 +37,8 @@ impl Run {
     /// A run of one message whose frame header was not the canonical single byte `0x05`
     /// (a longer varint encoding of the same tag): rebuilt in the canonical layout.
     pub(crate) fn single(body: &[u8]) -> Run {
-        let mut frame = BytesMut::with_capacity(LEN_PREFIX + 1 + body.len());
-        frame.put_u32((body.len() + 1) as u32);
-        frame.put_u8(TAG_MESSAGE);
-        frame.extend_from_slice(body);
+        let mut frame = BytesMut::new();
+        frame::put_message_frame(&mut frame, body);
         Run {
             frames: frame.freeze(),
             count: 1,
@@ -115,18 +114,11 @@ impl Inbound {
         if queued < self.capacity {
             return;
         }
-        loop {
-            let notified = self.space.notified();
-            tokio::pin!(notified);
-            notified.as_mut().enable();
-            {
-                let s = lock(&self.state);
-                if s.queued < self.capacity || s.receiver_gone {
-                    return;
-                }
-            }
-            notified.await;
-        }
+        wait_for(&self.space, || {
+            let s = lock(&self.state);
+            (s.queued < self.capacity || s.receiver_gone).then_some(())
+        })
+        .await;
     }
 
     /// No more runs will come.
@@ -160,17 +152,10 @@ impl InboundReceiver {
             self.current = run.frames;
             self.pos = 0;
         }
-        // The reader built the run, so each frame is `[len][0x05][body]` with a correct
-        // length; the clamps only keep a (impossible) malformed run from panicking.
-        let rest = &self.current[self.pos..];
-        let len = match rest.first_chunk::<LEN_PREFIX>() {
-            Some(prefix) => u32::from_be_bytes(*prefix) as usize,
-            None => rest.len(),
-        };
-        let end = (LEN_PREFIX + len).min(rest.len());
-        let body = (LEN_PREFIX + 1).min(end)..end;
-        self.pos += end;
-        Poll::Ready(Some(&rest[body]))
+        let rest = self.current.get(self.pos..).unwrap_or_default();
+        let (body, len) = frame::run_message(rest);
+        self.pos += len;
+        Poll::Ready(Some(body))
     }
 
     /// Takes the shared queue into `local` and returns its first run; `None` at the end,

@@ -148,12 +148,8 @@ async fn undecodable_request_and_response_are_errors() {
         "{err:?}"
     );
     // The answer (a u64) is not what the caller expects.
-    let conn = connect::<u64, Req>(addr, &o).await.unwrap();
-    let err = conn
-        .sender()
-        .call::<String>(Req::Echo(1))
-        .await
-        .unwrap_err();
+    let conn = connect::<String, Req>(addr, &o).await.unwrap();
+    let err = conn.sender().call(Req::Echo(1)).await.unwrap_err();
     assert!(matches!(err, Error::Decode(_)), "{err:?}");
 }
 

@@ -110,7 +110,7 @@ async fn server_close_delivers_all_then_none_and_waits_for_running_handlers() {
     });
     let mut conn = connect::<u32, u32>(addr, &o).await.unwrap();
     let call = conn.sender().clone();
-    let call = tokio::spawn(async move { call.call::<u32>(41u32).await });
+    let call = tokio::spawn(async move { call.call(41u32).await });
     assert_eq!(within(call).await.unwrap().unwrap(), 42);
     for n in 0..100 {
         assert_eq!(within(conn.recv()).await.unwrap(), Some(n));

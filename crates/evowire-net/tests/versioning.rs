@@ -245,7 +245,10 @@ async fn v1_client_talks_to_v2_server_with_extended_types() {
             existed: true
         }
     );
-    let as_v1: v1::Reply = v2_client.sender().call(v2::Cmd::Delete(7)).await.unwrap();
+    let v1_reader = connect::<v1::Reply, v2::Cmd>(addr, &proto("kv", 1, 1))
+        .await
+        .unwrap();
+    let as_v1: v1::Reply = v1_reader.sender().call(v2::Cmd::Delete(7)).await.unwrap();
     assert_eq!(as_v1, v1::Reply::Unknown);
 }
 

@@ -51,6 +51,9 @@ pub enum ErrorKind {
     Custom,
     /// The underlying reader or writer failed.
     Io,
+    /// The encoding needs more bytes than a [`write::Limited`](crate::write::Limited) sink
+    /// accepts; the message gives the limit and the bytes needed.
+    OutputLimitExceeded,
 }
 
 impl Display for ErrorKind {
@@ -77,6 +80,7 @@ impl ErrorKind {
             ErrorKind::Unsupported => "unsupported",
             ErrorKind::Custom => "custom error",
             ErrorKind::Io => "i/o error",
+            ErrorKind::OutputLimitExceeded => "output limit exceeded",
         }
     }
 }
@@ -156,6 +160,17 @@ impl Error {
         let mut e = Self::with_message(kind, offset, err.to_string());
         e.inner.io = Some(err);
         e
+    }
+
+    /// The output of a [`write::Limited`](crate::write::Limited) sink needed `needed`
+    /// bytes, more than its `limit`.
+    #[cold]
+    pub(crate) fn output_limit(limit: usize, needed: usize) -> Self {
+        Self::with_message(
+            ErrorKind::OutputLimitExceeded,
+            None,
+            alloc::format!("the output needs {needed} bytes, more than the limit of {limit} bytes"),
+        )
     }
 
     /// The category of the failure.

@@ -15,6 +15,9 @@ mod private {
     pub trait Sealed {}
 }
 
+mod limit;
+pub use limit::Limited;
+
 /// The most bytes a single `Write::write_small` call may produce: a 128-bit varint.
 pub(crate) const SMALL: usize = MAX_VARINT_LEN;
 

@@ -156,7 +156,7 @@ async fn demo(args: &DemoArgs) -> Result<(), BoxError> {
 
     // Node A (v1) connects.
     let mut a = connect::<v1::Down, v1::Up>(addr, &opts_a).await?;
-    let b: evowire_net::Sender<v2::Down> = b_conn.await?;
+    let b: evowire_net::Sender<v2::Up, v2::Down> = b_conn.await?;
     let peer = a.peer_protocol();
     println!(
         "A connected: the handshake accepts {} 1.0 (A) with {} {}.{} (B), same major version",
@@ -244,7 +244,7 @@ fn quote_answer(symbol: String) -> v2::Down {
 async fn node_b(
     mut listener: Listener<v2::Up, v2::Down>,
     seen: mpsc::UnboundedSender<Seen>,
-    sender: oneshot::Sender<evowire_net::Sender<v2::Down>>,
+    sender: oneshot::Sender<evowire_net::Sender<v2::Up, v2::Down>>,
 ) -> Result<(), BoxError> {
     let conn: Connection<v2::Up, v2::Down> = listener.accept().await?;
     let (tx, mut rx) = conn.split();
