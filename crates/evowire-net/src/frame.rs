@@ -27,7 +27,8 @@
 //! walks them.
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
-use evowire::wire::{encode_varint, take_varint, WireType};
+use evowire::walk::{Header, Item, Walker};
+use evowire::wire::{encode_varint, WireType};
 use evowire::write::Limited;
 use serde::Serialize;
 
@@ -236,35 +237,47 @@ impl Frame {
     /// # Errors
     ///
     /// [`Error::Protocol`] when the envelope is malformed.
-    pub(crate) fn parse(payload: BytesMut) -> Result<Frame> {
-        let (&tag, rest) = payload
-            .split_first()
+    pub(crate) fn parse(mut payload: BytesMut) -> Result<Frame> {
+        let &tag = payload
+            .first()
             .ok_or_else(|| Error::Protocol("empty frame".into()))?;
         if WireType::from_tag(tag) != WireType::Variant {
             return Err(Error::Protocol(format!(
                 "frame starts with tag 0x{tag:02x}, not a variant tag"
             )));
         }
-        let (kind, used) = take_varint(tag, rest)
-            .map_err(|_| Error::Protocol("invalid frame kind varint".into()))?;
-        let mut pos = 1 + used;
-        // The body is the rest of the payload: drop the header in place, no copy.
-        fn body(mut payload: BytesMut, pos: usize) -> Bytes {
-            payload.advance(pos);
-            payload.freeze()
-        }
-        match kind {
-            0 => Ok(Frame::Message(body(payload, pos))),
+        // The envelope is read with the format's item walker; the body after it stays
+        // encoded for whoever knows its type. Two levels: the variant and the id pair.
+        let mut items = Walker::<'_, 2>::with_capacity(&payload);
+        let kind = match items.next_item().map_err(malformed("frame kind"))? {
+            Some(Item {
+                header: Header::Variant(kind),
+                ..
+            }) => kind,
+            _ => return Err(Error::Protocol("invalid frame kind".into())),
+        };
+        let frame = match kind {
+            0 => {
+                let at = items.offset();
+                payload.advance(at);
+                Frame::Message(payload.freeze())
+            }
             1..=3 => {
-                if payload.get(pos) != Some(&TAG_PAIR) {
-                    return Err(Error::Protocol(format!(
-                        "frame kind {kind} must continue with 0x13 (a pair)"
-                    )));
+                items.enter().map_err(malformed("frame header"))?;
+                match items.next_item().map_err(malformed("frame header"))? {
+                    Some(pair) if pair.tag == TAG_PAIR => {}
+                    _ => {
+                        return Err(Error::Protocol(format!(
+                            "frame kind {kind} must continue with 0x13 (a pair)"
+                        )))
+                    }
                 }
-                pos += 1;
-                let id = take_int(&payload, &mut pos, "request id")?;
-                let body = body(payload, pos);
-                Ok(match kind {
+                items.enter().map_err(malformed("request id"))?;
+                let id = next_u64(&mut items, "request id")?;
+                let at = items.offset();
+                payload.advance(at);
+                let body = payload.freeze();
+                match kind {
                     1 => Frame::Request(id, body),
                     2 => Frame::Response(id, body),
                     _ => Frame::Error(
@@ -272,24 +285,104 @@ impl Frame {
                         evowire::from_slice::<String>(&body)
                             .map_err(|e| Error::Protocol(format!("malformed error frame: {e}")))?,
                     ),
-                })
+                }
             }
-            4 => Ok(Frame::Close),
-            5 => Ok(Frame::Ping(take_int(&payload, &mut pos, "ping value")?)),
-            6 => Ok(Frame::Pong(take_int(&payload, &mut pos, "pong value")?)),
-            other => Ok(Frame::Unknown(other)),
-        }
+            4 => Frame::Close,
+            5 | 6 => {
+                let what = if kind == 5 {
+                    "ping value"
+                } else {
+                    "pong value"
+                };
+                items.enter().map_err(malformed(what))?;
+                let value = next_u64(&mut items, what)?;
+                if kind == 5 {
+                    Frame::Ping(value)
+                } else {
+                    Frame::Pong(value)
+                }
+            }
+            other => Frame::Unknown(other.into()),
+        };
+        Ok(frame)
     }
 }
 
-/// Reads a varint integer item at `*pos`.
-fn take_int(payload: &[u8], pos: &mut usize, what: &str) -> Result<u64> {
-    let bad = || Error::Protocol(format!("malformed {what}"));
-    let &tag = payload.get(*pos).ok_or_else(bad)?;
-    if WireType::from_tag(tag) != WireType::Int {
-        return Err(bad());
+/// Maps a walker error in the part of the envelope named `what` to a protocol error.
+fn malformed(what: &'static str) -> impl Fn(evowire::Error) -> Error {
+    move |e| Error::Protocol(format!("malformed {what}: {e}"))
+}
+
+/// Reads the next item of the envelope, which must be an integer that fits a `u64`.
+fn next_u64(items: &mut Walker<'_, 2>, what: &'static str) -> Result<u64> {
+    match items.next_item().map_err(malformed(what))? {
+        Some(Item {
+            header: Header::Int(value),
+            ..
+        }) => u64::try_from(value).map_err(|_| {
+            Error::Protocol(format!("malformed {what}: {value} does not fit 64 bits"))
+        }),
+        _ => Err(Error::Protocol(format!("malformed {what}: not an integer"))),
     }
-    let (value, used) = take_varint(tag, &payload[*pos + 1..]).map_err(|_| bad())?;
-    *pos += 1 + used;
-    Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(bytes: &[u8]) -> Result<Frame> {
+        Frame::parse(BytesMut::from(bytes))
+    }
+
+    #[test]
+    fn envelopes_are_read_with_their_bodies_left_encoded() {
+        // Request 7 with body 0x08: variant 1 (0x0d), pair (0x13), id 7 (0x38), body.
+        match parse(&[0x0d, 0x13, 0x38, 0x08]).unwrap() {
+            Frame::Request(7, body) => assert_eq!(&body[..], [0x08]),
+            other => panic!("{other:?}"),
+        }
+        // Ping 300: variant 5 (0x2d), varint 300.
+        let ping = [
+            &[0x2d][..],
+            &encode_varint(WireType::Int, 300).as_slice()[..],
+        ]
+        .concat();
+        assert!(matches!(parse(&ping).unwrap(), Frame::Ping(300)));
+        // Message: variant 0, body starts right after the header.
+        match parse(&[0x05, 0x0c, b'a']).unwrap() {
+            Frame::Message(body) => assert_eq!(&body[..], [0x0c, b'a']),
+            other => panic!("{other:?}"),
+        }
+        // Kind 9 (0x4d) is ignored by the reader, not an error.
+        assert!(matches!(parse(&[0x4d, 0x00]).unwrap(), Frame::Unknown(9)));
+    }
+
+    #[test]
+    fn malformed_envelopes_say_what_and_where() {
+        let text = |bytes: &[u8]| parse(bytes).unwrap_err().to_string();
+        assert_eq!(text(&[]), "protocol violation by the peer: empty frame");
+        assert_eq!(
+            text(&[0x0d, 0x0b]),
+            "protocol violation by the peer: frame kind 1 must continue with 0x13 (a pair)"
+        );
+        let id = text(&[0x0d, 0x13, 0x0c, b'x']);
+        assert!(id.contains("malformed request id: not an integer"), "{id}");
+        let cut = text(&[0x0d, 0x13]);
+        assert!(
+            cut.starts_with("protocol violation by the peer: malformed request id"),
+            "{cut}"
+        );
+        assert!(cut.contains("offset 2"), "{cut}");
+        let reserved = text(&[0x2d, 0x07]);
+        assert!(
+            reserved.contains("reserved tag 0x07 at byte offset 1"),
+            "{reserved}"
+        );
+        // A kind past u32 is not a variant index (SPEC §7.2).
+        let mut wide = vec![0xfd];
+        wide.extend([0xff; 4]);
+        wide.push(0x01);
+        let wide = text(&wide);
+        assert!(wide.contains("malformed frame kind"), "{wide}");
+    }
 }
