@@ -393,13 +393,3 @@ pub fn iter_from_slice<'de, T: Deserialize<'de>>(
 pub fn from_reader<R: std::io::Read, T: serde::de::DeserializeOwned>(reader: R) -> Result<T> {
     DecodeOptions::new().from_reader(reader)
 }
-
-/// Gives errors without a position (serde `custom` messages raised outside any item) the
-/// offset at which decoding stopped.
-#[inline]
-pub(crate) fn finish<'de, T, R: read::Read<'de>>(
-    result: Result<T>,
-    de: &Deserializer<R>,
-) -> Result<T> {
-    result.map_err(|e| e.or_offset(de.offset()))
-}

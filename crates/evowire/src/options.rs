@@ -1,9 +1,8 @@
 //! Decoding limits. Options only tighten what a decoder accepts; none changes the bytes.
-
-use serde::de::Deserialize;
-
-use crate::de::Deserializer;
-use crate::error::Result;
+//!
+//! [`DecodeOptions`] is plain data: the decode entry points that take it
+//! ([`DecodeOptions::from_slice`] and its siblings) live with the
+//! [`Deserializer`](crate::Deserializer), which reads it.
 
 /// The default maximum nesting depth: like serde_json, 128 levels.
 ///
@@ -79,47 +78,5 @@ impl DecodeOptions {
     /// The largest length prefix accepted (default: no limit beyond the input itself).
     pub const fn max_len(&self) -> usize {
         self.max_len
-    }
-
-    /// [`from_slice`](crate::from_slice) with these options.
-    ///
-    /// # Errors
-    ///
-    /// As [`from_slice`](crate::from_slice).
-    pub fn from_slice<'de, T: Deserialize<'de>>(&self, bytes: &'de [u8]) -> Result<T> {
-        let mut de = Deserializer::from_slice(bytes).with_options(*self);
-        let value = crate::finish(T::deserialize(&mut de), &de)?;
-        de.end()?;
-        Ok(value)
-    }
-
-    /// [`take_from_slice`](crate::take_from_slice) with these options.
-    ///
-    /// # Errors
-    ///
-    /// As [`take_from_slice`](crate::take_from_slice).
-    pub fn take_from_slice<'de, T: Deserialize<'de>>(
-        &self,
-        bytes: &'de [u8],
-    ) -> Result<(T, &'de [u8])> {
-        let mut de = Deserializer::from_slice(bytes).with_options(*self);
-        let value = crate::finish(T::deserialize(&mut de), &de)?;
-        Ok((value, de.remaining()))
-    }
-
-    /// [`from_reader`](crate::from_reader) with these options.
-    ///
-    /// # Errors
-    ///
-    /// As [`from_reader`](crate::from_reader).
-    #[cfg(feature = "std")]
-    pub fn from_reader<R: std::io::Read, T: serde::de::DeserializeOwned>(
-        &self,
-        reader: R,
-    ) -> Result<T> {
-        let mut de = Deserializer::from_reader(reader).with_options(*self);
-        let value = crate::finish(T::deserialize(&mut de), &de)?;
-        de.end()?;
-        Ok(value)
     }
 }

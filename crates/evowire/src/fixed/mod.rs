@@ -40,15 +40,24 @@
 //! assert_eq!((plain.id, plain.ts_ns, plain.qty), (u64::MAX - 1, Some(-2), 3));
 //! ```
 
+mod ser;
+
 use serde::de::{Deserialize, Deserializer};
 use serde::ser::{Serialize, Serializer};
+
+pub(crate) use ser::FixedSerializer;
 
 /// The newtype-struct name through which an evowire serializer is asked for a fixed-width
 /// encoding of the integer inside.
 pub const FIXED_TOKEN: &str = "$evowire::private::Fixed";
 
-/// Integer types that `#[serde(with = "evowire::fixed")]` accepts.
-pub trait FixedWidth: Sized {
+mod private {
+    pub trait Sealed {}
+}
+
+/// Integer types that `#[serde(with = "evowire::fixed")]` accepts: `u32`, `i32`, `u64`,
+/// `i64` and `Option`s of them. Sealed: implemented for these types only.
+pub trait FixedWidth: Sized + private::Sealed {
     /// Writes `self` with a fixed-width encoding where the format has one.
     fn serialize_fixed<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error>;
     /// Reads a value written fixed-width or not.
@@ -90,6 +99,8 @@ impl<T: Serialize> Serialize for Fixed<T> {
 
 macro_rules! fixed_width {
     ($($ty:ty),*) => {$(
+        impl private::Sealed for $ty {}
+
         impl FixedWidth for $ty {
             fn serialize_fixed<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 Fixed(*self).serialize(serializer)
@@ -103,6 +114,8 @@ macro_rules! fixed_width {
 }
 
 fixed_width!(u32, i32, u64, i64);
+
+impl<T: FixedWidth> private::Sealed for Option<T> {}
 
 impl<T: FixedWidth + Copy + Serialize + for<'a> Deserialize<'a>> FixedWidth for Option<T> {
     fn serialize_fixed<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
