@@ -342,11 +342,7 @@ mod tests {
             other => panic!("{other:?}"),
         }
         // Ping 300: variant 5 (0x2d), varint 300.
-        let ping = [
-            &[0x2d][..],
-            &encode_varint(WireType::Int, 300).as_slice()[..],
-        ]
-        .concat();
+        let ping = [&[0x2d][..], encode_varint(WireType::Int, 300).as_slice()].concat();
         assert!(matches!(parse(&ping).unwrap(), Frame::Ping(300)));
         // Message: variant 0, body starts right after the header.
         match parse(&[0x05, 0x0c, b'a']).unwrap() {

@@ -117,8 +117,9 @@ fn le_bytes<T: Packable>(items: &[T]) -> impl core::ops::Deref<Target = [u8]> + 
     out
 }
 
-/// Containers that `#[serde(with = "evowire::packed")]` accepts.
-pub trait PackedSeq: Sized {
+/// Containers that `#[serde(with = "evowire::packed")]` accepts: `Vec<T>`, `Box<[T]>` and
+/// `[T; N]` of a [`Packable`] `T`. Sealed: implemented for these types only.
+pub trait PackedSeq: Sized + private::Sealed {
     /// The element type.
     type Item: Packable;
     /// The elements.
@@ -130,6 +131,10 @@ pub trait PackedSeq: Sized {
     /// The number of elements does not fit the container (an array of another length).
     fn from_items(items: Vec<Self::Item>) -> Result<Self, usize>;
 }
+
+impl<T: Packable> private::Sealed for Vec<T> {}
+impl<T: Packable> private::Sealed for Box<[T]> {}
+impl<T: Packable, const N: usize> private::Sealed for [T; N] {}
 
 impl<T: Packable> PackedSeq for Vec<T> {
     type Item = T;

@@ -101,7 +101,7 @@ impl<'de, R: Source<'de>, T: Deserialize<'de>> Iterator for StreamDeserializer<'
         }
         let value = match R::at_end(&mut self.de) {
             Ok(true) => return None,
-            Ok(false) => crate::finish(T::deserialize(&mut self.de), &self.de),
+            Ok(false) => crate::de::finish(T::deserialize(&mut self.de), &self.de),
             Err(e) => Err(e),
         };
         match value {

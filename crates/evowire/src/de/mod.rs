@@ -200,6 +200,6 @@ impl DecodeOptions {
 /// Gives errors without a position (serde `custom` messages raised outside any item) the
 /// offset at which decoding stopped.
 #[inline]
-fn finish<'de, T, R: Read<'de>>(result: Result<T>, de: &Deserializer<R>) -> Result<T> {
+pub(crate) fn finish<'de, T, R: Read<'de>>(result: Result<T>, de: &Deserializer<R>) -> Result<T> {
     result.map_err(|e| e.or_offset(de.offset()))
 }
