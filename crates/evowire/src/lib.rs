@@ -49,7 +49,7 @@
 //!
 //! | to …                                     | use                                  |
 //! |------------------------------------------|--------------------------------------|
-//! | encode into a new `Vec<u8>`               | [`to_vec`]                           |
+//! | encode into a new `Vec<u8>`              | [`to_vec`]                           |
 //! | append to a `Vec<u8>`                    | [`append_to_vec`]                    |
 //! | encode into a `&mut [u8]`                | [`to_slice`]                         |
 //! | encode into an `io::Write`               | [`to_writer`]                        |
@@ -60,6 +60,8 @@
 //! | decode from an `io::Read`                | [`from_reader`]                      |
 //! | decode with other limits                 | [`DecodeOptions`]                    |
 //! | inspect a message without its type       | [`Value`]                            |
+//! | walk its items without allocating        | [`walk::Walker`]                     |
+//! | cap the encoded size                     | [`write::Limited`]                   |
 //! | drive serde yourself                     | [`Serializer`], [`Deserializer`]     |
 //!
 //! # Schema evolution
