@@ -129,16 +129,20 @@
 mod annotate;
 mod compat;
 mod error;
+mod options;
 mod pretty;
 #[cfg(feature = "serde-reflection")]
 mod reflection;
 mod report;
 mod schema;
+pub mod snapshot;
+mod text;
 mod trace;
 mod validate;
 
-pub use compat::check_compatible;
+pub use compat::{check_compatible, check_compatible_with};
 pub use error::SchemaError;
+pub use options::{CheckOptions, DEFAULT_MAX_DEPTH};
 pub use report::{Change, Report, Verdict};
 pub use schema::{Body, Container, Field, Schema, Type, Variant, SCHEMA_VERSION};
 /// The `serde-reflection` crate, for [`Schema::from_registry`].
