@@ -273,6 +273,14 @@ impl<'s> Checker<'s> {
                 );
             }
         }
+        self.report_change(&o, &n, path);
+        self.descend(&o, &n, path);
+    }
+
+    /// Reports what changed between `o` and `n` themselves (not in their parts). Kept out
+    /// of the recursion's path so each level of nesting takes little stack.
+    #[inline(never)]
+    fn report_change(&mut self, o: &Resolved<'_>, n: &Resolved<'_>, path: &str) {
         match (&o.shape, &n.shape) {
             (Shape::Broken(why), _) | (_, Shape::Broken(why)) => {
                 self.both(
@@ -286,18 +294,18 @@ impl<'s> Checker<'s> {
                     self.push(
                         path,
                         format!("type changed from `{a}` to `{b}`"),
-                        read_kind_as(&o, &n, Direction::OldToNew),
-                        read_kind_as(&n, &o, Direction::NewToOld),
+                        read_kind_as(o, n, Direction::OldToNew),
+                        read_kind_as(n, o, Direction::NewToOld),
                     );
                 }
             }
-            (Shape::Option(a), Shape::Option(b)) => self.compare(a, b, &format!("{path}?")),
-            (Shape::Seq(a), Shape::Seq(b)) => self.compare(a, b, &format!("{path}[]")),
-            (Shape::Map(ka, va), Shape::Map(kb, vb)) => {
-                self.compare(ka, kb, &format!("{path}[key]"));
-                self.compare(va, vb, &format!("{path}[value]"));
-            }
-            (Shape::Array(a, m), Shape::Array(b, n)) => {
+            (Shape::Option(_), Shape::Option(_))
+            | (Shape::Seq(_), Shape::Seq(_))
+            | (Shape::Map(..), Shape::Map(..))
+            | (Shape::Enum(_), Shape::Enum(_))
+            | (Shape::Packed, Shape::Packed)
+            | (Shape::Record(..) | Shape::Array(..), Shape::Record(..)) => {}
+            (Shape::Array(_, m), Shape::Array(_, n)) => {
                 if m != n {
                     let (m, n) = (*m, *n);
                     self.push(
@@ -307,9 +315,9 @@ impl<'s> Checker<'s> {
                         array_len(n, m),
                     );
                 }
-                self.compare(a, b, &format!("{path}[]"));
             }
-            (Shape::Seq(a), Shape::Array(b, len)) => {
+            (Shape::Record(..), Shape::Array(..)) => {}
+            (Shape::Seq(_), Shape::Array(_, len)) => {
                 self.push(
                     path,
                     format!("`{}` changed to `{}`", o.shown, n.shown),
@@ -318,9 +326,8 @@ impl<'s> Checker<'s> {
                     )),
                     Verdict::Safe,
                 );
-                self.compare(a, b, &format!("{path}[]"));
             }
-            (Shape::Array(a, len), Shape::Seq(b)) => {
+            (Shape::Array(_, len), Shape::Seq(_)) => {
                 self.push(
                     path,
                     format!("`{}` changed to `{}`", o.shown, n.shown),
@@ -329,9 +336,8 @@ impl<'s> Checker<'s> {
                         "new sequences always hold at least {len} elements (extra ones are skipped)"
                     )),
                 );
-                self.compare(a, b, &format!("{path}[]"));
             }
-            (Shape::Seq(a), Shape::Record(_, fields)) => {
+            (Shape::Seq(_), Shape::Record(_, fields)) => {
                 let len = fields.len();
                 self.push(
                     path,
@@ -341,11 +347,8 @@ impl<'s> Checker<'s> {
                     )),
                     Verdict::Safe,
                 );
-                for f in fields {
-                    self.compare(a, f.ty, &format!("{path}.{}", f.name));
-                }
             }
-            (Shape::Record(_, fields), Shape::Seq(b)) => {
+            (Shape::Record(_, fields), Shape::Seq(_)) => {
                 let len = fields.len();
                 self.push(
                     path,
@@ -355,39 +358,17 @@ impl<'s> Checker<'s> {
                         "new sequences always hold at least {len} elements (extra ones are skipped)"
                     )),
                 );
-                for f in fields {
-                    self.compare(f.ty, b, &format!("{path}.{}", f.name));
-                }
             }
-            (Shape::Record(..) | Shape::Array(..), Shape::Record(..) | Shape::Array(..)) => {
-                let o_desc = o.describe();
-                let n_desc = n.describe();
-                if let (Some((ok, of)), Some((nk, nf))) =
-                    (record_view(&o.shape), record_view(&n.shape))
-                {
-                    self.compare_records(ok, of, &o_desc, nk, nf, &n_desc, path);
-                }
-            }
-            (Shape::Enum(a), Shape::Enum(b)) => self.compare_enums(a, b, path),
-            (Shape::Option(t), Shape::Enum(b)) => {
-                let a = option_variants(t);
-                self.both(
-                    path,
-                    format!("`{}` changed to {}", o.shown, n.describe()),
-                    Verdict::Safe,
-                );
-                self.compare_enums(&a, b, path);
-            }
-            (Shape::Enum(a), Shape::Option(t)) => {
-                let b = option_variants(t);
-                self.both(
-                    path,
-                    format!("{} changed to `{}`", o.describe(), n.shown),
-                    Verdict::Safe,
-                );
-                self.compare_enums(a, &b, path);
-            }
-            (Shape::Packed, Shape::Packed) => {}
+            (Shape::Option(_), Shape::Enum(_)) => self.both(
+                path,
+                format!("`{}` changed to {}", o.shown, n.describe()),
+                Verdict::Safe,
+            ),
+            (Shape::Enum(_), Shape::Option(_)) => self.both(
+                path,
+                format!("{} changed to `{}`", o.describe(), n.shown),
+                Verdict::Safe,
+            ),
             (Shape::Seq(_) | Shape::Array(..), Shape::Packed) => self.push(
                 path,
                 format!("`{}` switched to packed (evowire::packed)", o.shown),
@@ -411,10 +392,52 @@ impl<'s> Checker<'s> {
                 self.push(
                     path,
                     what,
-                    read_kind_as(&o, &n, Direction::OldToNew),
-                    read_kind_as(&n, &o, Direction::NewToOld),
+                    read_kind_as(o, n, Direction::OldToNew),
+                    read_kind_as(n, o, Direction::NewToOld),
                 );
             }
         }
+    }
+
+    /// Compares the parts of `o` and `n` (elements, fields, variants), after
+    /// [`Checker::report_change`] reported the change of the types themselves.
+    fn descend(&mut self, o: &Resolved<'_>, n: &Resolved<'_>, path: &str) {
+        match (&o.shape, &n.shape) {
+            (Shape::Option(a), Shape::Option(b)) => self.compare_at(a, b, path, "?"),
+            (Shape::Seq(a), Shape::Seq(b))
+            | (Shape::Array(a, _), Shape::Array(b, _))
+            | (Shape::Seq(a), Shape::Array(b, _))
+            | (Shape::Array(a, _), Shape::Seq(b)) => self.compare_at(a, b, path, "[]"),
+            (Shape::Map(ka, va), Shape::Map(kb, vb)) => {
+                self.compare_at(ka, kb, path, "[key]");
+                self.compare_at(va, vb, path, "[value]");
+            }
+            (Shape::Seq(a), Shape::Record(_, fields)) => {
+                for f in fields {
+                    self.compare_at(a, f.ty, path, &format!(".{}", f.name));
+                }
+            }
+            (Shape::Record(_, fields), Shape::Seq(b)) => {
+                for f in fields {
+                    self.compare_at(f.ty, b, path, &format!(".{}", f.name));
+                }
+            }
+            (Shape::Record(..) | Shape::Array(..), Shape::Record(..) | Shape::Array(..)) => {
+                if let (Some((ok, of)), Some((nk, nf))) =
+                    (record_view(&o.shape), record_view(&n.shape))
+                {
+                    self.compare_records((ok, of, o), (nk, nf, n), path);
+                }
+            }
+            (Shape::Enum(a), Shape::Enum(b)) => self.compare_enums(a, b, path),
+            (Shape::Option(t), Shape::Enum(b)) => self.compare_enums(&option_variants(t), b, path),
+            (Shape::Enum(a), Shape::Option(t)) => self.compare_enums(a, &option_variants(t), path),
+            _ => {}
+        }
+    }
+
+    /// [`Checker::compare`] at `path` followed by `step`.
+    fn compare_at(&mut self, old: &Type, new: &Type, path: &str, step: &str) {
+        self.compare(old, new, &format!("{path}{step}"));
     }
 }

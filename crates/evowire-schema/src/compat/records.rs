@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
-use super::shape::{FieldRef, Items, RecordKind};
+use super::shape::{FieldRef, Items, RecordKind, Resolved};
 use super::Checker;
 use crate::report::Verdict;
 use crate::text::{quoted, LISTED};
@@ -36,21 +36,22 @@ impl Alignment {
 }
 
 impl Checker<'_> {
-    #[allow(clippy::too_many_arguments)]
+    /// Compares two records (or arrays) item by item: each side is its kind, its items and
+    /// the type it was resolved from (for messages).
     pub(super) fn compare_records(
         &mut self,
-        ok: RecordKind,
-        of: Items<'_, '_>,
-        o_desc: &str,
-        nk: RecordKind,
-        nf: Items<'_, '_>,
-        n_desc: &str,
+        (ok, of, o): (RecordKind, Items<'_, '_>, &Resolved<'_>),
+        (nk, nf, n): (RecordKind, Items<'_, '_>, &Resolved<'_>),
         path: &str,
     ) {
         if ok != nk {
             self.both(
                 path,
-                format!("{o_desc} changed to {n_desc} (both are sequences of the items in order)"),
+                format!(
+                    "{} changed to {} (both are sequences of the items in order)",
+                    o.describe(),
+                    n.describe()
+                ),
                 Verdict::Safe,
             );
         }
@@ -192,8 +193,8 @@ pub(super) fn align(old: &[&str], new: &[&str], what: &str) -> Alignment {
     let in_old = |n: &&str| old_pos.contains_key(n);
     let old_common = old.iter().filter(|n| in_new(n));
     let new_common = new.iter().filter(|n| in_old(n));
-    let last_common_new = new.iter().rposition(|n| in_old(&n)).unwrap_or(0);
-    let last_common_old = old.iter().rposition(|n| in_new(&n)).unwrap_or(0);
+    let last_common_new = new.iter().rposition(&in_old).unwrap_or(0);
+    let last_common_old = old.iter().rposition(&in_new).unwrap_or(0);
     let mut moves = Vec::new();
     if !old_common.eq(new_common) {
         moves.push(format!(
