@@ -248,14 +248,14 @@ impl Schema {
     ///
     /// As [`Schema::from_json`].
     pub fn from_json_with(text: &str, opts: &CheckOptions) -> Result<Self, SchemaError> {
-        // serde would also read a struct from a JSON array of its fields in order.
+        let schema: Schema = serde_json::from_str(text).map_err(SchemaError::Json)?;
+        // serde also reads a struct from a JSON array of its fields in order.
         if !text.trim_start().starts_with('{') {
             return Err(SchemaError::Invalid(
                 "a schema document is a JSON object (`{\"evowire_schema\": 1, \"root\": …}`)"
                     .into(),
             ));
         }
-        let schema: Schema = serde_json::from_str(text).map_err(SchemaError::Json)?;
         schema.validate_with(opts)?;
         Ok(schema)
     }
