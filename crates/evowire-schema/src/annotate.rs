@@ -3,6 +3,7 @@
 
 use crate::error::SchemaError;
 use crate::schema::{Body, Container, Field, Schema};
+use crate::text::quoted;
 
 impl Schema {
     /// Records that a field has `#[serde(default)]` (or that its container has), for schemas
@@ -147,10 +148,10 @@ impl Schema {
 }
 
 fn list<'a>(names: impl Iterator<Item = &'a str>) -> String {
-    let names: Vec<String> = names.map(|n| format!("`{n}`")).collect();
-    if names.is_empty() {
+    let mut names = names.peekable();
+    if names.peek().is_none() {
         "it has none".to_string()
     } else {
-        format!("it has {}", names.join(", "))
+        format!("it has {}", quoted(names, ", "))
     }
 }

@@ -16,6 +16,16 @@ pub enum SchemaError {
     /// The document is well-formed JSON but inconsistent (unknown version, a reference to a
     /// type it does not define, …).
     Invalid(String),
+    /// Types are nested deeper than the depth limit
+    /// ([`CheckOptions::max_depth`](crate::CheckOptions::max_depth), by default
+    /// [`DEFAULT_MAX_DEPTH`](crate::DEFAULT_MAX_DEPTH)): in a document, or in the two
+    /// documents being compared.
+    TooDeep {
+        /// Where the limit was reached: a type, a field, or a path of the comparison.
+        at: String,
+        /// The limit.
+        max_depth: u32,
+    },
     /// An annotation path ([`Schema::with_default`](crate::Schema::with_default),
     /// [`Schema::with_fallback`](crate::Schema::with_fallback)) names nothing in the schema.
     UnknownPath {
@@ -32,6 +42,10 @@ impl fmt::Display for SchemaError {
             SchemaError::Trace(msg) => write!(f, "cannot trace the type: {msg}"),
             SchemaError::Json(e) => write!(f, "not a schema document: {e}"),
             SchemaError::Invalid(msg) => write!(f, "invalid schema document: {msg}"),
+            SchemaError::TooDeep { at, max_depth } => write!(
+                f,
+                "{at}: types nested deeper than the depth limit of {max_depth} levels"
+            ),
             SchemaError::UnknownPath { path, reason } => write!(f, "`{path}`: {reason}"),
         }
     }

@@ -70,6 +70,50 @@
 //!
 //! With both versions in the code, [`assert_compatible`]`::<Old, New>()` does the same.
 //!
+//! Or let [`snapshot::assert_schema`] keep the file: it writes `tests/schemas/Order.json` the
+//! first time (or when `EVOWIRE_SCHEMA_UPDATE=1` is set) and afterwards fails the test with
+//! the report when `Order` changes in a breaking way:
+//!
+//! ```no_run
+//! # #[derive(serde::Deserialize)] struct Order { id: u64 }
+//! #[test]
+//! fn order_schema() {
+//!     evowire_schema::snapshot::assert_schema::<Order>("tests/schemas/Order.json");
+//! }
+//! ```
+//!
+//! # Untrusted documents
+//!
+//! A schema document may come from anyone (`SCHEMA.md` beside this crate's README describes
+//! the format). Whatever it holds, [`Schema::from_json`], [`Schema::validate`],
+//! [`check_compatible`] and [`assert_compatible_schemas`] end with a schema, a report or an
+//! error, never a panic, an abort or a stack overflow, on a thread stack of 2 MiB or more:
+//!
+//! * **Depth.** JSON nesting is limited to 128 levels while parsing; [`Schema::validate`]
+//!   limits types nested within one field, and chains of newtypes, to
+//!   [`DEFAULT_MAX_DEPTH`] levels; the checker stops when a comparison reaches that many
+//!   levels ([`SchemaError::TooDeep`]). [`CheckOptions`] changes the limit
+//!   ([`Schema::from_json_with`], [`Schema::validate_with`], [`check_compatible_with`]). A
+//!   level of the checker takes a few KiB of stack in debug builds: 128 levels fit in under
+//!   1 MiB.
+//! * **Cycles.** [`Schema::validate`] rejects named types without a finite value: a
+//!   newtype that contains itself through newtypes only (reading it would read no input) and
+//!   a struct that contains itself with no `Option`, sequence, map or other enum variant in
+//!   between. `struct Chain(Option<Box<Chain>>)` is fine.
+//! * **Time.** Validation is linear in the document (hash sets for names, one visit per
+//!   type, walks with explicit stacks). The checker compares each pair of named types once,
+//!   arrays by element type and length (never element by element), and names by hashing:
+//!   comparing two versions of a type is linear in the two documents, and at worst
+//!   proportional to the number of pairs of named types they place at the same positions.
+//! * **Memory.** Within a small constant factor of the documents plus the report: nothing is
+//!   proportional to an array's `len`, and messages list at most eight names ("… and N
+//!   more"). Measured in a debug build: loading a 15 MiB document of 200,000 named types
+//!   peaks at about 5 times its size; comparing a struct of 200,000 fields with a version
+//!   that changes every field peaks at about 3 times the 32 MiB report.
+//!
+//! Schemas built in code are bounded only once validated: [`Schema::to_json`] and the
+//! derived `Clone`, `PartialEq` and `Drop` of [`Type`] recurse into nested types.
+//!
 //! # What tracing sees
 //!
 //! serde tells a format nothing about some attributes; [`Schema::trace`] finds the ones that
@@ -129,16 +173,20 @@
 mod annotate;
 mod compat;
 mod error;
+mod options;
 mod pretty;
 #[cfg(feature = "serde-reflection")]
 mod reflection;
 mod report;
 mod schema;
+pub mod snapshot;
+mod text;
 mod trace;
 mod validate;
 
-pub use compat::check_compatible;
+pub use compat::{check_compatible, check_compatible_with};
 pub use error::SchemaError;
+pub use options::{CheckOptions, DEFAULT_MAX_DEPTH};
 pub use report::{Change, Report, Verdict};
 pub use schema::{Body, Container, Field, Schema, Type, Variant, SCHEMA_VERSION};
 /// The `serde-reflection` crate, for [`Schema::from_registry`].

@@ -3,9 +3,11 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
+use serde::de::{self, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::error::SchemaError;
+use crate::options::CheckOptions;
 
 /// The version of the document format written in [`Schema::evowire_schema`].
 pub const SCHEMA_VERSION: u32 = 1;
@@ -52,7 +54,11 @@ pub struct Schema {
     /// The type of a whole message.
     pub root: Type,
     /// The named types (structs and enums) reachable from the root, by name.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "unique_types"
+    )]
     pub types: BTreeMap<String, Container>,
 }
 
@@ -220,58 +226,157 @@ impl Schema {
         crate::pretty::pretty(&compact)
     }
 
-    /// Reads a document written by [`Schema::to_json`] (or by hand) and checks it.
+    /// Reads a document written by [`Schema::to_json`] (or by hand) and checks it with
+    /// [`Schema::validate`].
+    ///
+    /// The document may come from anyone: whatever it holds, this returns a schema or an
+    /// error (JSON nesting is limited to 128 levels while parsing, then
+    /// [`Schema::validate`] applies [`DEFAULT_MAX_DEPTH`](crate::DEFAULT_MAX_DEPTH)).
     ///
     /// # Errors
     ///
-    /// Invalid JSON, an unknown document version, or a document that fails
+    /// Invalid JSON, a document that is not a JSON object, a type defined twice in
+    /// `"types"`, an unknown document version, or a document that fails
     /// [`Schema::validate`].
     pub fn from_json(text: &str) -> Result<Self, SchemaError> {
+        Self::from_json_with(text, &CheckOptions::new())
+    }
+
+    /// [`Schema::from_json`] with the limits of `opts` ([`Schema::validate_with`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`Schema::from_json`].
+    pub fn from_json_with(text: &str, opts: &CheckOptions) -> Result<Self, SchemaError> {
         let schema: Schema = serde_json::from_str(text).map_err(SchemaError::Json)?;
-        schema.validate()?;
+        // serde also reads a struct from a JSON array of its fields in order.
+        if !text.trim_start().starts_with('{') {
+            return Err(SchemaError::Invalid(
+                "a schema document is a JSON object (`{\"evowire_schema\": 1, \"root\": …}`)"
+                    .into(),
+            ));
+        }
+        schema.validate_with(opts)?;
         Ok(schema)
     }
 }
 
+/// Reads `"types"`, rejecting a name defined twice (a plain map would keep the last).
+fn unique_types<'de, D>(deserializer: D) -> Result<BTreeMap<String, Container>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    struct Types;
+    impl<'de> Visitor<'de> for Types {
+        type Value = BTreeMap<String, Container>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an object of named types")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut types = BTreeMap::new();
+            while let Some(name) = map.next_key::<String>()? {
+                let container: Container = map.next_value()?;
+                if types.contains_key(&name) {
+                    return Err(de::Error::custom(format!(
+                        "type `{name}` is defined twice in \"types\""
+                    )));
+                }
+                types.insert(name, container);
+            }
+            Ok(types)
+        }
+    }
+    deserializer.deserialize_map(Types)
+}
+
 impl fmt::Display for Type {
     /// Rust-like notation: `u64`, `Option<str>`, `Vec<Order>`, `Map<str, u64>`, `(u8, str)`,
-    /// `[u8; 4]`, `packed`.
+    /// `[u8; 4]`, `packed`. Written without recursion, so any depth of nesting is fine.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let s = match self {
-            Type::Unit => "()",
-            Type::Bool => "bool",
-            Type::U8 => "u8",
-            Type::U16 => "u16",
-            Type::U32 => "u32",
-            Type::U64 => "u64",
-            Type::U128 => "u128",
-            Type::I8 => "i8",
-            Type::I16 => "i16",
-            Type::I32 => "i32",
-            Type::I64 => "i64",
-            Type::I128 => "i128",
-            Type::F32 => "f32",
-            Type::F64 => "f64",
-            Type::Char => "char",
-            Type::Str => "str",
-            Type::Bytes => "bytes",
-            Type::Packed => "packed",
-            Type::Option(t) => return write!(f, "Option<{t}>"),
-            Type::Seq(t) => return write!(f, "Vec<{t}>"),
-            Type::Map { key, value } => return write!(f, "Map<{key}, {value}>"),
-            Type::Array { item, len } => return write!(f, "[{item}; {len}]"),
-            Type::Tuple(items) => {
-                f.write_str("(")?;
-                for (i, t) in items.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str(", ")?;
-                    }
-                    write!(f, "{t}")?;
+        enum Piece<'a> {
+            Type(&'a Type),
+            Text(&'static str),
+            Len(usize),
+        }
+        // What is left to write, the next piece last.
+        let mut todo = vec![Piece::Type(self)];
+        while let Some(piece) = todo.pop() {
+            let ty = match piece {
+                Piece::Text(s) => {
+                    f.write_str(s)?;
+                    continue;
                 }
-                return f.write_str(if items.len() == 1 { ",)" } else { ")" });
-            }
-            Type::Named(name) => name,
-        };
-        f.write_str(s)
+                Piece::Len(len) => {
+                    write!(f, "{len}")?;
+                    continue;
+                }
+                Piece::Type(ty) => ty,
+            };
+            let (open, parts, close): (&str, Vec<Piece<'_>>, &str) = match ty {
+                Type::Option(t) => ("Option<", vec![Piece::Type(t)], ">"),
+                Type::Seq(t) => ("Vec<", vec![Piece::Type(t)], ">"),
+                Type::Map { key, value } => (
+                    "Map<",
+                    vec![Piece::Type(key), Piece::Text(", "), Piece::Type(value)],
+                    ">",
+                ),
+                Type::Array { item, len } => (
+                    "[",
+                    vec![Piece::Type(item), Piece::Text("; "), Piece::Len(*len)],
+                    "]",
+                ),
+                Type::Tuple(items) => {
+                    let mut parts = Vec::with_capacity(items.len() * 2);
+                    for (i, t) in items.iter().enumerate() {
+                        if i > 0 {
+                            parts.push(Piece::Text(", "));
+                        }
+                        parts.push(Piece::Type(t));
+                    }
+                    ("(", parts, if items.len() == 1 { ",)" } else { ")" })
+                }
+                Type::Named(name) => {
+                    f.write_str(name)?;
+                    continue;
+                }
+                leaf => (leaf_name(leaf), Vec::new(), ""),
+            };
+            f.write_str(open)?;
+            todo.push(Piece::Text(close));
+            todo.extend(parts.into_iter().rev());
+        }
+        Ok(())
+    }
+}
+
+/// The name of a type without parts.
+fn leaf_name(ty: &Type) -> &'static str {
+    match ty {
+        Type::Unit => "()",
+        Type::Bool => "bool",
+        Type::U8 => "u8",
+        Type::U16 => "u16",
+        Type::U32 => "u32",
+        Type::U64 => "u64",
+        Type::U128 => "u128",
+        Type::I8 => "i8",
+        Type::I16 => "i16",
+        Type::I32 => "i32",
+        Type::I64 => "i64",
+        Type::I128 => "i128",
+        Type::F32 => "f32",
+        Type::F64 => "f64",
+        Type::Char => "char",
+        Type::Str => "str",
+        Type::Bytes => "bytes",
+        Type::Packed => "packed",
+        Type::Option(_)
+        | Type::Seq(_)
+        | Type::Map { .. }
+        | Type::Tuple(_)
+        | Type::Array { .. }
+        | Type::Named(_) => "",
     }
 }

@@ -1,7 +1,7 @@
 //! Enums (and `Option`, seen as the enum it is on the wire): variants compared by index,
 //! with the `#[serde(other)]` fallback that receives unknown indices.
 
-use super::records::moved;
+use super::records::align;
 use super::shape::body_shape;
 use super::Checker;
 use crate::report::Verdict;
@@ -16,9 +16,7 @@ impl Checker<'_> {
             ov.split_last().filter(|(v, _)| v.fallback),
             nv.split_last().filter(|(v, _)| v.fallback),
         ) {
-            if !self.compare_variant_lists(op, np, path, Some(&of.name), Some(&nf.name)) {
-                return;
-            }
+            self.compare_variant_lists(op, np, path, Some(&of.name), Some(&nf.name));
             let at = format!("{path}::{}", nf.name);
             if of.name != nf.name {
                 self.both(
@@ -60,8 +58,8 @@ impl Checker<'_> {
         self.compare_variant_lists(ov, nv, path, old_fallback, new_fallback);
     }
 
-    /// Compares variants by position. Unknown indices reach the fallbacks, if any. Returns
-    /// false when variants moved (reported as breaking).
+    /// Compares variants by position (by name where names moved, which is reported as
+    /// breaking). Unknown indices reach the fallbacks, if any.
     pub(super) fn compare_variant_lists(
         &mut self,
         ov: &[Variant],
@@ -69,24 +67,24 @@ impl Checker<'_> {
         path: &str,
         old_fallback: Option<&str>,
         new_fallback: Option<&str>,
-    ) -> bool {
+    ) {
         let old_names: Vec<&str> = ov.iter().map(|v| v.name.as_str()).collect();
         let new_names: Vec<&str> = nv.iter().map(|v| v.name.as_str()).collect();
-        if let Some(moves) = moved(&old_names, &new_names, "variant") {
-            for what in moves {
-                self.both(
-                    path,
-                    what,
-                    Verdict::Breaking(
-                        "variants are identified by their index: messages would decode as the wrong variant"
-                            .into(),
-                    ),
-                );
-            }
-            return false;
+        let alignment = align(&old_names, &new_names, "variant");
+        for what in alignment.moves {
+            self.both(
+                path,
+                what,
+                Verdict::Breaking(
+                    "variants are identified by their index: messages would decode as the wrong variant"
+                        .into(),
+                ),
+            );
         }
-        let common = ov.len().min(nv.len());
-        for (a, b) in ov.iter().zip(nv).take(common) {
+        for (i, j) in alignment.pairs {
+            let (Some(a), Some(b)) = (ov.get(i), nv.get(j)) else {
+                continue;
+            };
             let at = format!("{path}::{}", b.name);
             if a.name != b.name {
                 self.both(
@@ -99,8 +97,8 @@ impl Checker<'_> {
                 );
             }
             let (old_schema, new_schema) = (self.old, self.new);
-            let o = body_shape(old_schema, &a.body);
-            let n = body_shape(new_schema, &b.body);
+            let o = body_shape(old_schema, &a.body, self.max_newtypes());
+            let n = body_shape(new_schema, &b.body, self.max_newtypes());
             self.compare_resolved(o, n, &at);
         }
         let place = |fallback: Option<&str>| match fallback {
@@ -109,7 +107,11 @@ impl Checker<'_> {
             }
             _ => "at the back".to_string(),
         };
-        for (i, v) in nv.iter().enumerate().skip(common) {
+        for (i, v) in alignment
+            .added
+            .clone()
+            .zip(nv.get(alignment.added).unwrap_or_default())
+        {
             let (what, new_to_old) = match old_fallback {
                 Some(fb) => (
                     format!(
@@ -134,7 +136,11 @@ impl Checker<'_> {
                 new_to_old,
             );
         }
-        for (i, v) in ov.iter().enumerate().skip(common) {
+        for (i, v) in alignment
+            .removed
+            .clone()
+            .zip(ov.get(alignment.removed).unwrap_or_default())
+        {
             let (what, old_to_new) = match new_fallback {
                 Some(fb) => (
                     format!(
@@ -158,6 +164,5 @@ impl Checker<'_> {
                 Verdict::Safe,
             );
         }
-        true
     }
 }

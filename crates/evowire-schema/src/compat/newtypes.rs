@@ -3,6 +3,7 @@
 use super::shape::{Primitive, RecordKind, Resolved, Shape};
 use super::Checker;
 use crate::report::Verdict;
+use crate::text::quoted;
 
 impl Checker<'_> {
     /// Reports newtype wrappers added, removed or renamed. Returns `Some(true)` when the
@@ -51,12 +52,7 @@ impl Checker<'_> {
         if o.newtypes == n.newtypes {
             return None;
         }
-        let names = |list: &[&str]| {
-            list.iter()
-                .map(|n| format!("`{n}`"))
-                .collect::<Vec<_>>()
-                .join(" in ")
-        };
+        let names = |list: &[&str]| quoted(list, " in ");
         let what = match (o.newtypes.is_empty(), n.newtypes.is_empty()) {
             (true, false) => format!("wrapped in newtype {}", names(&n.newtypes)),
             (false, true) => format!("newtype {} unwrapped", names(&o.newtypes)),

@@ -74,6 +74,7 @@ impl RecordKind {
 }
 
 /// A field or positional item, borrowed from the schema.
+#[derive(Clone)]
 pub(super) struct FieldRef<'a> {
     pub(super) name: Cow<'a, str>,
     pub(super) ty: &'a Type,
@@ -102,9 +103,54 @@ pub(super) struct Resolved<'a> {
     /// The newtype structs looked through, outermost first.
     pub(super) newtypes: Vec<&'a str>,
     /// How the type was written before resolving, for messages.
-    pub(super) shown: String,
+    pub(super) shown: Shown<'a>,
     /// The named type resolving started from, if any (to stop at recursion).
     pub(super) origin: Option<&'a str>,
+}
+
+/// How a type was written, shown in messages (written out only when a message needs it).
+#[derive(Clone, Copy)]
+pub(super) enum Shown<'a> {
+    Type(&'a Type),
+    Text(&'static str),
+}
+
+impl fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Shown::Type(ty) => write!(f, "{ty}"),
+            Shown::Text(text) => f.write_str(text),
+        }
+    }
+}
+
+/// The items of a record or an array, as the checker compares them position by position.
+/// An array's items are one type repeated, never written out one by one.
+#[derive(Clone, Copy)]
+pub(super) enum Items<'a, 'r> {
+    Fields(&'r [FieldRef<'a>]),
+    Repeat(&'a Type, usize),
+}
+
+impl<'a> Items<'a, '_> {
+    pub(super) fn len(&self) -> usize {
+        match self {
+            Items::Fields(fields) => fields.len(),
+            Items::Repeat(_, len) => *len,
+        }
+    }
+
+    /// The item at `i`, which must be below [`Items::len`]; array items are named by position.
+    pub(super) fn get(&self, i: usize) -> Option<FieldRef<'a>> {
+        match self {
+            Items::Fields(fields) => fields.get(i).cloned(),
+            Items::Repeat(ty, len) => (i < *len).then(|| FieldRef {
+                name: Cow::Owned(i.to_string()),
+                ty,
+                default: false,
+            }),
+        }
+    }
 }
 
 impl Resolved<'_> {
@@ -184,7 +230,7 @@ fn fields_of(fields: &[Field]) -> Vec<FieldRef<'_>> {
         .collect()
 }
 
-/// Items named by position (`"0"`, `"1"`, …), for tuples and arrays.
+/// Items named by position (`"0"`, `"1"`, …), for tuples.
 fn positional<'a>(types: impl Iterator<Item = &'a Type>) -> Vec<FieldRef<'a>> {
     types
         .enumerate()
@@ -196,9 +242,10 @@ fn positional<'a>(types: impl Iterator<Item = &'a Type>) -> Vec<FieldRef<'a>> {
         .collect()
 }
 
-/// Resolves `ty` through named types and newtype wrappers to its wire shape.
-pub(super) fn resolve<'a>(schema: &'a Schema, ty: &'a Type) -> Resolved<'a> {
-    let shown = ty.to_string();
+/// Resolves `ty` through named types and newtype wrappers to its wire shape, looking
+/// through at most `max_newtypes` newtypes (validated documents have no longer chains).
+pub(super) fn resolve<'a>(schema: &'a Schema, ty: &'a Type, max_newtypes: usize) -> Resolved<'a> {
+    let shown = Shown::Type(ty);
     let origin = match ty {
         Type::Named(name) => Some(name.as_str()),
         _ => None,
@@ -213,9 +260,12 @@ pub(super) fn resolve<'a>(schema: &'a Schema, ty: &'a Type) -> Resolved<'a> {
                     None,
                 ),
                 Some(Container::Newtype(inner)) => {
-                    if newtypes.len() > 64 || newtypes.contains(&name.as_str()) {
+                    if newtypes.len() >= max_newtypes {
                         return Resolved {
-                            shape: Shape::Broken(format!("newtype `{name}` contains itself")),
+                            shape: Shape::Broken(format!(
+                                "newtype `{name}` is in a chain of more than {max_newtypes} \
+                                 newtypes, or contains itself"
+                            )),
                             name: None,
                             newtypes,
                             shown,
@@ -281,40 +331,31 @@ pub(super) fn option_variants(inner: &Type) -> Vec<Variant> {
     ]
 }
 
-/// A record or an array seen as a list of items (an array expands to one item per element).
-pub(super) fn record_view<'a>(shape: &Shape<'a>) -> (RecordKind, Vec<FieldRef<'a>>) {
+/// A record or an array seen as a list of items.
+pub(super) fn record_view<'a, 'r>(shape: &'r Shape<'a>) -> Option<(RecordKind, Items<'a, 'r>)> {
     match shape {
-        Shape::Record(kind, fields) => (
-            *kind,
-            fields
-                .iter()
-                .map(|f| FieldRef {
-                    name: f.name.clone(),
-                    ty: f.ty,
-                    default: f.default,
-                })
-                .collect(),
-        ),
-        Shape::Array(item, len) => (
-            RecordKind::Array,
-            positional(std::iter::repeat_n(*item, *len)),
-        ),
-        _ => unreachable!("only records and arrays are viewed as records"),
+        Shape::Record(kind, fields) => Some((*kind, Items::Fields(fields))),
+        Shape::Array(item, len) => Some((RecordKind::Array, Items::Repeat(item, *len))),
+        _ => None,
     }
 }
 
 /// The shape of an enum variant's body.
-pub(super) fn body_shape<'a>(schema: &'a Schema, body: &'a Body) -> Resolved<'a> {
-    let plain = |shape, shown: &str| Resolved {
+pub(super) fn body_shape<'a>(
+    schema: &'a Schema,
+    body: &'a Body,
+    max_newtypes: usize,
+) -> Resolved<'a> {
+    let plain = |shape, shown: &'static str| Resolved {
         shape,
         name: None,
         newtypes: Vec::new(),
-        shown: shown.to_string(),
+        shown: Shown::Text(shown),
         origin: None,
     };
     match body {
         Body::Unit => plain(Shape::Primitive(Primitive::Unit), "()"),
-        Body::Newtype(ty) => resolve(schema, ty),
+        Body::Newtype(ty) => resolve(schema, ty, max_newtypes),
         Body::Tuple(fields) => plain(
             Shape::Record(RecordKind::TupleVariant, fields_of(fields)),
             "tuple variant",
