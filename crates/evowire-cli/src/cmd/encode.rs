@@ -250,9 +250,13 @@ impl<'s> Encoder<'s> {
                 }
                 _ => return Err(expected(what, path, ty, j)),
             };
+        let out_of_range = || match j {
+            J::F(x) => format!("{x:e} does not fit in {ty}, for `{path}`"),
+            _ => format!("{v} is out of range for `{path}` ({ty})"),
+        };
         if signed {
             if !fits_signed(v, bits) {
-                return Err(format!("{v} is out of range for `{path}` ({ty})"));
+                return Err(out_of_range());
             }
             return Ok(match i64::try_from(v) {
                 Ok(v) => Value::I64(v),
@@ -264,7 +268,7 @@ impl<'s> Encoder<'s> {
                 Ok(v) => Value::U64(v),
                 Err(_) => Value::U128(v),
             }),
-            Ok(_) => Err(format!("{v} is out of range for `{path}` ({ty})")),
+            Ok(_) => Err(out_of_range()),
             Err(_) => Err(expected(what, path, ty, j)),
         }
     }
