@@ -111,7 +111,10 @@ fn a_recursive_newtype_is_walked_to_the_depth_bound() {
         text(&out.stderr),
         "error: nesting deeper than 128 levels (see --max-depth) at byte offset 128\n"
     );
-    let out = dir.run(&["json", "-s", &schema, "--compact", "--max-depth", "201"], &deep);
+    let out = dir.run(
+        &["json", "-s", &schema, "--compact", "--max-depth", "201"],
+        &deep,
+    );
     assert_eq!(
         text(&out.stdout),
         format!("{}\n", nested(200)),
