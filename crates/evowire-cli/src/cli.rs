@@ -18,8 +18,8 @@ Examples:
   evowire demo
 
 Exit status: 0 on success; 1 when the answer is no (a malformed message, a message that does
-not match its schema, a breaking schema change); 2 for usage errors and unreadable or invalid
-input files.
+not match its schema, a value encode cannot write, a breaking schema change, or a conditional
+one with compat --strict); 2 for usage errors and unreadable or invalid input files.
 
 Schema documents are written by the evowire-schema library: `Schema::trace::<T>()?.to_json()`.";
 

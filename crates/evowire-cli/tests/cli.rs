@@ -4,9 +4,10 @@
 //! The schema and message fixtures are generated from the types below; run with
 //! `EVOWIRE_BLESS=1` to rewrite them after changing the types.
 
-use std::io::Write;
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use evowire_schema::Schema;
 use serde::{Deserialize, Serialize};
@@ -165,17 +166,7 @@ fn fixtures_are_generated_from_the_types() {
 }
 
 fn evowire(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_evowire"))
-        .args(args)
-        .current_dir(fixture(""))
-        .env_remove("NO_COLOR")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    child.wait_with_output().unwrap()
+    common::evowire_in(&fixture(""), args, stdin)
 }
 
 fn text(bytes: &[u8]) -> String {

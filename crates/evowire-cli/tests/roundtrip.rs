@@ -166,8 +166,8 @@ fn floats_keep_every_bit() {
         f64::INFINITY,
         f64::NEG_INFINITY,
         // Values whose last bit serde_json's default float parser gets wrong.
-        2.2250738585072011e-308,
-        9007199254740993.0,
+        f64::from_bits(0x000f_ffff_ffff_ffff),
+        9_007_199_254_740_992.0,
         0.30000000000000004,
     ];
     let narrow = vec![

@@ -38,18 +38,21 @@ pub fn run(args: &JsonArgs) -> Result<ExitCode, Failure> {
         max_depth: args.messages.max_depth,
     };
     let stdout = io::stdout();
-    let mut out = Emitter::new(BufWriter::new(stdout.lock()), !args.compact);
-    let mut notes = Notes::new(!args.quiet);
+    let mut run = Run {
+        job,
+        notes: Notes::new(!args.quiet),
+        out: Emitter::new(BufWriter::new(stdout.lock()), !args.compact),
+    };
     let result = match args.messages.framing() {
-        Framing::One => one(job, &bytes, &mut notes, &mut out),
-        Framing::Concat => concatenated(job, &bytes, &mut notes, &mut out),
+        Framing::One => run.one(&bytes),
+        Framing::Concat => run.concatenated(&bytes),
         Framing::Frames => input::frames(&bytes).try_for_each(|frame| {
             let frame = frame.map_err(Stop::Bad)?;
-            one(job, frame.bytes, &mut notes, &mut out).map_err(|e| e.context(&frame.label()))
+            run.one(frame.bytes).map_err(|e| e.context(&frame.label()))
         }),
     };
-    let flushed = out.get_mut().flush();
-    notes.print(&mut io::stderr().lock())?;
+    let flushed = run.out.get_mut().flush();
+    run.notes.print(&mut io::stderr().lock())?;
     flushed?;
     match result {
         Ok(()) => Ok(ExitCode::SUCCESS),
@@ -60,53 +63,53 @@ pub fn run(args: &JsonArgs) -> Result<ExitCode, Failure> {
     }
 }
 
-/// Exactly one message in `bytes`: checked, then written.
-fn one<W: Write>(
-    job: Job<'_>,
-    bytes: &[u8],
-    notes: &mut Notes,
-    out: &mut Emitter<W>,
-) -> Result<(), Stop> {
-    let mut off = Emitter::off();
-    let mut check = Decoder::new(job, bytes, &mut off, Some(notes));
-    let mark = check.mark();
-    if let Err(e) = check.message(job).and_then(|()| Ok(check.walker.end()?)) {
-        check.rollback(mark);
-        return Err(e);
-    }
-    Decoder::new(job, bytes, out, None).message(job)
+/// A run of the command: what to read, the notes so far, where the JSON goes.
+struct Run<'s, W> {
+    job: Job<'s>,
+    notes: Notes,
+    out: Emitter<W>,
 }
 
-/// Messages written back to back: two walkers in step, the first checking each message
-/// before the second writes it.
-fn concatenated<W: Write>(
-    job: Job<'_>,
-    bytes: &[u8],
-    notes: &mut Notes,
-    out: &mut Emitter<W>,
-) -> Result<(), Stop> {
-    let mut off = Emitter::off();
-    let mut check = Decoder::new(job, bytes, &mut off, Some(notes));
-    let mut write = Decoder::new(job, bytes, out, None);
-    let mut n = 0u64;
-    loop {
-        let start = check.walker.offset();
+impl<W: Write> Run<'_, W> {
+    /// Exactly one message in `bytes`: checked, then written.
+    fn one(&mut self, bytes: &[u8]) -> Result<(), Stop> {
+        let job = self.job;
+        let mut off = Emitter::off();
+        let mut check = Decoder::new(job, bytes, &mut off, Some(&mut self.notes));
         let mark = check.mark();
-        let checked = check.walker.next_message().map_err(Stop::from);
-        let checked = match checked {
-            Ok(false) => return Ok(()),
-            Ok(true) => check.message(job),
-            Err(e) => Err(e),
-        };
-        n += 1;
-        if let Err(e) = checked {
+        if let Err(e) = check.message(job).and_then(|()| Ok(check.walker.end()?)) {
             check.rollback(mark);
-            return Err(match input::message_label(n, start) {
-                Some(label) => e.context(&label),
-                None => e,
-            });
+            return Err(e);
         }
-        write.walker.next_message()?;
-        write.message(job)?;
+        Decoder::new(job, bytes, &mut self.out, None).message(job)
+    }
+
+    /// Messages written back to back: two walkers in step, the first checking each
+    /// message before the second writes it.
+    fn concatenated(&mut self, bytes: &[u8]) -> Result<(), Stop> {
+        let job = self.job;
+        let mut off = Emitter::off();
+        let mut check = Decoder::new(job, bytes, &mut off, Some(&mut self.notes));
+        let mut write = Decoder::new(job, bytes, &mut self.out, None);
+        let mut n = 0u64;
+        loop {
+            let start = check.walker.offset();
+            let mark = check.mark();
+            let checked = match check.walker.next_message() {
+                Ok(false) => return Ok(()),
+                Ok(true) => check.message(job),
+                Err(e) => Err(e.into()),
+            };
+            n += 1;
+            if let Err(e) = checked {
+                check.rollback(mark);
+                return Err(match input::message_label(n, start) {
+                    Some(label) => e.context(&label),
+                    None => e,
+                });
+            }
+            write.walker.next_message()?;
+            write.message(job)?;
+        }
     }
 }
