@@ -4,17 +4,22 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::cmd::shape::MAX_LEVELS;
+use crate::input::Framing;
+
 const AFTER_HELP: &str = "\
 Examples:
   echo '1b 38 1c 45 56 4f 18' | evowire dump --hex
   evowire json --schema order.schema.json message.bin
   evowire json -s order.schema.json message.bin | evowire encode -s order.schema.json > copy.bin
+  evowire json -s order.schema.json --frames --compact --quiet capture.bin
   evowire compat order.v1.schema.json order.v2.schema.json
+  git show v1:order.schema.json | evowire compat --strict - order.schema.json
   evowire demo
 
 Exit status: 0 on success; 1 when the answer is no (a malformed message, a message that does
-not match its schema, a breaking schema change); 2 for usage errors and unreadable or invalid
-input files.
+not match its schema, a value encode cannot write, a breaking schema change, or a conditional
+one with compat --strict); 2 for usage errors and unreadable or invalid input files.
 
 Schema documents are written by the evowire-schema library: `Schema::trace::<T>()?.to_json()`.";
 
@@ -44,9 +49,42 @@ pub enum Command {
 pub struct DumpArgs {
     /// The message: a file, or `-` (or nothing) for standard input.
     pub input: Option<PathBuf>,
-    /// Read hexadecimal text (either case, whitespace ignored) instead of raw bytes.
+    /// Read hexadecimal text instead of raw bytes: either case; whitespace, commas,
+    /// brackets and `0x` ignored; `xxd` output taken as it is.
     #[arg(long)]
     pub hex: bool,
+    #[command(flatten)]
+    pub messages: MessageArgs,
+}
+
+/// How messages are read: how many, and how deep.
+#[derive(Debug, Args)]
+pub struct MessageArgs {
+    /// Read messages each preceded by its length in 4 bytes, big-endian (the framing of
+    /// evowire-net).
+    #[arg(long, conflicts_with = "concat")]
+    pub frames: bool,
+    /// Read messages written back to back until the input ends. Without it (or
+    /// `--frames`), the input is one message and a byte after it is an error.
+    #[arg(long)]
+    pub concat: bool,
+    /// The deepest nesting of sequences and variants to accept (evowire's decoders accept
+    /// 128 unless configured otherwise; at most 1024).
+    #[arg(long, value_name = "N", default_value_t = evowire::DEFAULT_MAX_DEPTH,
+          value_parser = clap::value_parser!(u32).range(1..=MAX_LEVELS as i64))]
+    pub max_depth: u32,
+}
+
+impl MessageArgs {
+    pub fn framing(&self) -> Framing {
+        if self.frames {
+            Framing::Frames
+        } else if self.concat {
+            Framing::Concat
+        } else {
+            Framing::One
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -59,12 +97,17 @@ pub struct JsonArgs {
     pub ty: Option<String>,
     /// The message: a file, or `-` (or nothing) for standard input.
     pub input: Option<PathBuf>,
-    /// Read hexadecimal text (either case, whitespace ignored) instead of raw bytes.
+    /// Read hexadecimal text instead of raw bytes (as for `dump --hex`).
     #[arg(long)]
     pub hex: bool,
-    /// Print the JSON on one line.
+    /// Print each message's JSON on one line.
     #[arg(long)]
     pub compact: bool,
+    /// Print no notes (defaults used, items skipped, forms `encode` would not write back).
+    #[arg(long, short)]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub messages: MessageArgs,
 }
 
 #[derive(Debug, Args)]
@@ -75,22 +118,46 @@ pub struct EncodeArgs {
     /// The named type of the message; the schema's root type by default.
     #[arg(long = "type", short, value_name = "TYPE")]
     pub ty: Option<String>,
-    /// The JSON value: a file, or `-` (or nothing) for standard input.
+    /// The JSON: a file, or `-` (or nothing) for standard input. Several JSON values in a
+    /// row are encoded as messages written back to back.
     pub input: Option<PathBuf>,
-    /// Write hexadecimal text instead of raw bytes.
+    /// Write hexadecimal text instead of raw bytes, one line per message.
     #[arg(long)]
     pub hex: bool,
+    /// Write each message preceded by its length in 4 bytes, big-endian (the framing of
+    /// evowire-net).
+    #[arg(long)]
+    pub frames: bool,
+    /// The deepest nesting of sequences and variants to write: decoders refuse deeper
+    /// messages (128 unless configured otherwise; at most 1024).
+    #[arg(long, value_name = "N", default_value_t = evowire::DEFAULT_MAX_DEPTH,
+          value_parser = clap::value_parser!(u32).range(1..=MAX_LEVELS as i64))]
+    pub max_depth: u32,
 }
 
 #[derive(Debug, Args)]
 pub struct CompatArgs {
-    /// The schema document of the version already deployed.
+    /// The schema document of the version already deployed (`-`: standard input).
     pub old: PathBuf,
-    /// The schema document of the new version.
+    /// The schema document of the new version (`-`: standard input).
     pub new: PathBuf,
     /// When to colour the report.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
+    /// Also fail (exit status 1) on changes that are safe only under a condition.
+    #[arg(long)]
+    pub strict: bool,
+    /// The report's format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// For people.
+    Text,
+    /// For programs: every change with its severity and both verdicts.
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

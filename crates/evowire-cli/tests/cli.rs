@@ -4,9 +4,10 @@
 //! The schema and message fixtures are generated from the types below; run with
 //! `EVOWIRE_BLESS=1` to rewrite them after changing the types.
 
-use std::io::Write;
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use evowire_schema::Schema;
 use serde::{Deserialize, Serialize};
@@ -165,17 +166,7 @@ fn fixtures_are_generated_from_the_types() {
 }
 
 fn evowire(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_evowire"))
-        .args(args)
-        .current_dir(fixture(""))
-        .env_remove("NO_COLOR")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    child.wait_with_output().unwrap()
+    common::evowire_in(&fixture(""), args, stdin)
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -293,12 +284,7 @@ fn dump_of_malformed_input() {
         &evowire(&["dump", "--hex"], b"13 08 07"),
         1,
         &lines(&["0  sequence, 2 items", "1    integer 1 (zig-zag: -1)"]),
-        &format!(
-            "error: {} at byte offset 2\n",
-            evowire::from_slice::<evowire::Value>(&[0x13, 0x08, 0x07])
-                .unwrap_err()
-                .message()
-        ),
+        "error: reserved tag 0x07 at byte offset 2\n",
     );
     // Trailing bytes after a complete item.
     expect(
@@ -337,10 +323,10 @@ fn dump_rejects_bad_hex_with_usage_status() {
         "error: invalid hex input: odd number of hex digits\n",
     );
     expect(
-        &evowire(&["dump", "--hex"], b"0x1b"),
+        &evowire(&["dump", "--hex"], b"1b 3g"),
         2,
         "",
-        "error: invalid hex input: 'x' at character 1 is not a hex digit\n",
+        "error: invalid hex input: 'g' at character 4 is not a hex digit\n",
     );
 }
 

@@ -7,26 +7,76 @@ use evowire::walk::{Header, Walker};
 use evowire::wire::{zigzag_decode128, WireType};
 
 use crate::cli::DumpArgs;
-use crate::cmd::{decoder_error, Failure};
-use crate::input;
+use crate::cmd::shape::MAX_LEVELS;
+use crate::cmd::Failure;
+use crate::input::{self, Framing};
 
 pub fn run(args: &DumpArgs) -> Result<ExitCode, Failure> {
     let bytes = input::read_message(args.input.as_deref(), args.hex)?;
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
-    let result = dump(&bytes, &mut out);
+    let max_depth = args.messages.max_depth;
+    let result = match args.messages.framing() {
+        Framing::One => {
+            let mut walker = walker(&bytes, max_depth);
+            dump(&mut walker, &mut out).and_then(|()| Ok(walker.end()?))
+        }
+        Framing::Concat => concatenated(&bytes, max_depth, &mut out),
+        Framing::Frames => input::frames(&bytes).try_for_each(|frame| {
+            let frame = frame.map_err(Stop::Framing)?;
+            writeln!(out, "# {}", frame.label())?;
+            let mut walker = walker(frame.bytes, max_depth);
+            dump(&mut walker, &mut out)
+                .and_then(|()| Ok(walker.end()?))
+                .map_err(|e| e.context(&frame.label()))
+        }),
+    };
     out.flush()?;
     match result {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(Stop::Io(e)) => Err(e.into()),
-        // The tree shows what was walked; the decoder says what is wrong, in its words.
-        Err(Stop::Walk(e)) => Err(Failure::rejected(decoder_error(&bytes).unwrap_or(e))),
+        // The tree shows what was walked; the walker says what is wrong and where.
+        Err(Stop::Walk(message)) | Err(Stop::Framing(message)) => Err(Failure::rejected(
+            input::with_hex_hint(message, &bytes, args.hex),
+        )),
+    }
+}
+
+fn walker(bytes: &[u8], max_depth: u32) -> Walker<'_, MAX_LEVELS> {
+    Walker::with_capacity(bytes).with_max_depth(max_depth)
+}
+
+/// Messages written back to back, each introduced by a line with its number and offset.
+fn concatenated(bytes: &[u8], max_depth: u32, out: &mut impl Write) -> Result<(), Stop> {
+    let mut walker = walker(bytes, max_depth);
+    let mut n = 0;
+    loop {
+        let start = walker.offset();
+        if !walker.next_message()? {
+            return Ok(());
+        }
+        n += 1;
+        writeln!(out, "# message {n} at byte {start}")?;
+        dump(&mut walker, out).map_err(|e| match input::message_label(n, start) {
+            Some(label) => e.context(&label),
+            None => e,
+        })?;
     }
 }
 
 enum Stop {
     Io(io::Error),
-    Walk(evowire::Error),
+    Walk(String),
+    Framing(String),
+}
+
+impl Stop {
+    fn context(self, label: &str) -> Stop {
+        match self {
+            Stop::Walk(message) => Stop::Walk(format!("{label}: {message}")),
+            other => other,
+        }
+    }
 }
 
 impl From<io::Error> for Stop {
@@ -37,16 +87,24 @@ impl From<io::Error> for Stop {
 
 impl From<evowire::Error> for Stop {
     fn from(e: evowire::Error) -> Self {
-        Stop::Walk(e)
+        Stop::Walk(super::walk_error(&e))
     }
 }
 
-/// Prints the tree of `bytes` to `out`, line by line, up to the first error. Each item is
-/// printed before it is entered, so a message too deep shows the item that failed.
-fn dump(bytes: &[u8], out: &mut impl Write) -> Result<(), Stop> {
+/// Prints the tree of the walker's next message to `out`, line by line, up to the first
+/// error. Each item is printed before it is entered, so a message too deep shows the item
+/// that failed.
+fn dump<const LEVELS: usize>(
+    walker: &mut Walker<'_, LEVELS>,
+    out: &mut impl Write,
+) -> Result<(), Stop> {
     // Digits of the largest offset, to align the offset column.
-    let width = bytes.len().max(1).ilog10() as usize + 1;
-    let mut walker = Walker::new(bytes);
+    let width = walker
+        .offset()
+        .saturating_add(walker.remaining().len())
+        .max(1)
+        .ilog10() as usize
+        + 1;
     loop {
         let Some(item) = walker.next_item()? else {
             if walker.depth() == 0 {
@@ -65,7 +123,6 @@ fn dump(bytes: &[u8], out: &mut impl Write) -> Result<(), Stop> {
         )?;
         walker.enter()?;
     }
-    walker.end()?;
     Ok(())
 }
 
@@ -108,7 +165,8 @@ mod tests {
 
     fn text(bytes: &[u8]) -> (String, bool) {
         let mut out = Vec::new();
-        let ok = dump(bytes, &mut out).is_ok();
+        let mut walker = Walker::new(bytes);
+        let ok = dump(&mut walker, &mut out).is_ok() && walker.end().is_ok();
         (String::from_utf8(out).unwrap(), ok)
     }
 

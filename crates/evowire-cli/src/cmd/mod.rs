@@ -5,15 +5,20 @@ use std::io;
 use std::path::Path;
 use std::process::ExitCode;
 
-use evowire_schema::{Container, Field, Schema, Type};
+use evowire_schema::{Schema, Type};
 
 use crate::cli::Command;
+use crate::input;
 
 mod compat;
+mod decode;
 mod demo;
 mod dump;
+mod emit;
 mod encode;
 mod json;
+pub mod shape;
+mod tree;
 
 /// Runs a subcommand. `Ok` carries the exit status of a command that ran to its end.
 pub fn run(command: Command) -> Result<ExitCode, Failure> {
@@ -79,17 +84,44 @@ impl fmt::Display for Failure {
     }
 }
 
-/// The decoder's own description of what is wrong with a malformed message, in its exact
-/// words; `None` if the decoder accepts the bytes as one item.
-pub fn decoder_error(bytes: &[u8]) -> Option<evowire::Error> {
-    evowire::from_slice::<evowire::Value>(bytes).err()
+/// A walker's error in words: as the format crate says it, with a pointer to
+/// `--max-depth` when the depth bound was hit.
+pub fn walk_error(e: &evowire::Error) -> String {
+    match (e.kind(), e.offset()) {
+        (evowire::ErrorKind::DepthExceeded, Some(offset)) => {
+            format!("{} (see --max-depth) at byte offset {offset}", e.message())
+        }
+        _ => e.to_string(),
+    }
 }
 
-/// Loads a schema document.
+/// Loads a schema document from a file, or from standard input for `-`.
 pub fn load_schema(path: &Path) -> Result<Schema, Failure> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Failure::usage(format!("cannot read {}: {e}", path.display())))?;
-    Schema::from_json(&text).map_err(|e| Failure::usage(format!("{}: {e}", path.display())))
+    let name = if input::is_stdin(Some(path)) {
+        "standard input".to_string()
+    } else {
+        path.display().to_string()
+    };
+    let bytes = input::read_all(Some(path))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|e| Failure::usage(format!("{name}: not a schema document: {e}")))?;
+    // serde would also take a struct written as an array; a document is an object.
+    match text.trim_start().chars().next() {
+        Some('{') => {}
+        first => {
+            let found = match first {
+                None => "nothing",
+                Some('[') => "an array",
+                Some('"') => "a string",
+                Some('-' | '0'..='9') => "a number",
+                Some(_) => "something else",
+            };
+            return Err(Failure::usage(format!(
+                "{name}: not a schema document: expected a JSON object, found {found}"
+            )));
+        }
+    }
+    Schema::from_json(&text).map_err(|e| Failure::usage(format!("{name}: {e}")))
 }
 
 /// The type a message is decoded as: the named type asked for, or the schema's root.
@@ -107,44 +139,10 @@ pub fn message_type(schema: &Schema, name: Option<&str>) -> Result<Type, Failure
     }
 }
 
-/// Looks through newtype structs: `Meters(u32)` is `u32` on the wire.
-pub fn resolve_newtypes<'a>(schema: &'a Schema, mut ty: &'a Type) -> &'a Type {
-    for _ in 0..64 {
-        match ty {
-            Type::Named(name) => match schema.types.get(name) {
-                Some(Container::Newtype(inner)) => ty = inner,
-                _ => return ty,
-            },
-            _ => return ty,
-        }
-    }
-    ty
-}
-
 /// How paths in messages start: the type's name, or `message`.
 pub fn root_path(ty: &Type) -> String {
     match ty {
         Type::Named(name) => name.clone(),
         _ => "message".to_string(),
-    }
-}
-
-/// The elements of a tuple or array type as positional fields named `0`, `1`, …; `None` for
-/// any other type. `json` and `encode` walk tuples and arrays like structs of these fields.
-pub fn positional_fields(ty: &Type) -> Option<Vec<Field>> {
-    match ty {
-        Type::Tuple(items) => Some(
-            items
-                .iter()
-                .enumerate()
-                .map(|(i, t)| Field::new(i.to_string(), t.clone()))
-                .collect(),
-        ),
-        Type::Array { item, len } => Some(
-            (0..*len)
-                .map(|i| Field::new(i.to_string(), (**item).clone()))
-                .collect(),
-        ),
-        _ => None,
     }
 }
