@@ -14,6 +14,11 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 /// item of the stream that received it; the stream goes on with the next message. They name
 /// the subject the message arrived on.
 ///
+/// A variant that wraps another error ([`Error::Connect`], [`Error::Encode`],
+/// [`Error::Decode`], [`Error::Nats`]) returns it from
+/// [`source`](std::error::Error::source) and leaves it out of its own `Display`, so a
+/// printer that walks the chain shows each message once.
+///
 /// # Examples
 ///
 /// ```
@@ -27,10 +32,10 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 #[non_exhaustive]
 pub enum Error {
     /// Connecting to the NATS server failed.
-    #[error("cannot connect to NATS: {0}")]
+    #[error("cannot connect to NATS")]
     Connect(#[source] async_nats::ConnectError),
     /// A value could not be encoded (its `Serialize` impl failed).
-    #[error("cannot encode {type_name}: {source}")]
+    #[error("cannot encode {type_name}")]
     Encode {
         /// The application message type name ([`MessageType::name`](crate::MessageType)).
         type_name: &'static str,
@@ -39,7 +44,7 @@ pub enum Error {
     },
     /// A message's payload does not decode into the expected type. The evowire error
     /// carries the byte offset of the failing item.
-    #[error("cannot decode {type_name} from message on `{subject}`: {source}")]
+    #[error("cannot decode {type_name} from message on `{subject}`")]
     Decode {
         /// The subject the message arrived on.
         subject: String,
@@ -82,7 +87,7 @@ pub enum Error {
         message: String,
     },
     /// The NATS client or server refused or failed an operation.
-    #[error("{operation} on `{subject}` failed: {source}")]
+    #[error("{operation} on `{subject}` failed")]
     Nats {
         /// What failed, for example `"publish"`, `"subscribe"`, `"ack"`.
         operation: &'static str,
@@ -118,5 +123,66 @@ impl Error {
             | Error::Remote { subject, .. }
             | Error::Nats { subject, .. } => Some(subject),
         }
+    }
+}
+
+/// Writes an error and its [`source`](std::error::Error::source) chain on one line, joined
+/// by `": "`: the text a remote caller gets, which has no chain to walk.
+pub(crate) struct Chain<'a>(pub(crate) &'a (dyn std::error::Error + 'static));
+
+impl std::fmt::Display for Chain<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut next = self.0.source();
+        while let Some(err) = next {
+            write!(f, ": {err}")?;
+            next = err.source();
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error as _;
+
+    fn decode_error() -> Error {
+        let source = evowire::from_slice::<u32>(&[]).unwrap_err();
+        Error::Decode {
+            subject: "orders".into(),
+            type_name: "test.Order",
+            source,
+        }
+    }
+
+    #[test]
+    fn display_leaves_the_source_to_the_chain() {
+        let err = decode_error();
+        let source = err.source().map(ToString::to_string);
+        assert_eq!(
+            err.to_string(),
+            "cannot decode test.Order from message on `orders`"
+        );
+        let source = source.unwrap_or_default();
+        assert!(!source.is_empty());
+        assert_eq!(
+            Chain(&err).to_string(),
+            format!("cannot decode test.Order from message on `orders`: {source}")
+        );
+    }
+
+    #[test]
+    fn a_nats_error_names_the_operation_and_keeps_the_client_error_as_source() {
+        let err = Error::nats("publish", "orders", "connection closed");
+        assert_eq!(err.to_string(), "publish on `orders` failed");
+        assert_eq!(
+            err.source().map(ToString::to_string).as_deref(),
+            Some("connection closed")
+        );
+        assert_eq!(
+            Chain(&err).to_string(),
+            "publish on `orders` failed: connection closed"
+        );
     }
 }

@@ -13,7 +13,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::client::Client;
-use crate::error::{Error, Result};
+use crate::error::{Chain, Error, Result};
 use crate::message::{self, Message, RemoteError};
 use crate::subscription::{decode_message, Received};
 
@@ -186,11 +186,11 @@ async fn answer<Req, Resp, E, F, Fut>(
         Ok(received) => match handler(received).await {
             Ok(resp) => match message::encode(&resp) {
                 Ok(bytes) => Ok(bytes),
-                Err(e) => Err(format!("cannot encode the response: {e}")),
+                Err(e) => Err(format!("cannot encode the response: {}", Chain(&e))),
             },
             Err(e) => Err(e.to_string()),
         },
-        Err(e) => Err(format!("bad request: {e}")),
+        Err(e) => Err(format!("bad request: {}", Chain(&e))),
     };
     // Counted before the reply goes out, so a caller that has its answer sees the count.
     handled.fetch_add(1, Ordering::Relaxed);
