@@ -646,8 +646,12 @@ fn compat_of_breaking_schemas_exits_one() {
             "Order: fields reordered: `id`, `symbol`, `side`, `qty`, `price`, `tags` became `id`, `symbol`, `side`, `price`, `qty`, `tags`",
             "    old writes, new reads: BREAKING: fields are identified by position: values would land in the wrong fields",
             "    new writes, old reads: BREAKING: fields are identified by position: values would land in the wrong fields",
+            // Every change is listed: the reorder does not hide the signedness change after it.
+            "Order.qty: type changed from `u32` to `i32`",
+            "    old writes, new reads: BREAKING: signedness changed: signed integers are zig-zag encoded, so values change silently (-1 reads as 1)",
+            "    new writes, old reads: BREAKING: signedness changed: signed integers are zig-zag encoded, so values change silently (-1 reads as 1)",
             "",
-            "1 change: 1 breaking, 0 safe with conditions, 0 safe",
+            "2 changes: 2 breaking, 0 safe with conditions, 0 safe",
             "result: BREAKING, old and new code cannot read each other's messages",
         ]),
         "",

@@ -223,7 +223,7 @@ impl<'de, T: Packable> Visitor<'de> for PackedVisitor<T> {
     }
 
     fn visit_bytes<E: de::Error>(self, bytes: &[u8]) -> Result<Vec<T>, E> {
-        if bytes.len() % T::WIDTH != 0 {
+        if !bytes.len().is_multiple_of(T::WIDTH) {
             return Err(E::custom(format!(
                 "packed payload of {} bytes is not a multiple of the {}-byte element width",
                 bytes.len(),

@@ -237,12 +237,16 @@ const CLIENTS: [&str; 3] = ["desk-7", "algo/twap", "retail:eu"];
 fn order(i: u64) -> Order<'static> {
     Order {
         id: 1_000_000 + i * 7,
-        side: if i % 3 == 0 { Side::Sell } else { Side::Buy },
+        side: if i.is_multiple_of(3) {
+            Side::Sell
+        } else {
+            Side::Buy
+        },
         price: 100.25 + i as f64 * 0.5,
         qty: (i as u32 % 17) * 100 + 1,
         symbol: SYMBOLS[i as usize % SYMBOLS.len()],
         ts: 1_700_000_000_000_000_000 + i as i64 * 1_000,
-        client: if i % 4 == 0 {
+        client: if i.is_multiple_of(4) {
             None
         } else {
             Some(CLIENTS[i as usize % CLIENTS.len()])

@@ -116,7 +116,11 @@ fn order(id: u64, kind: OrderKind) -> Order {
         client_id: [id as u8; 16],
         account: format!("acct-{id}"),
         symbol: "EVO/USD".into(),
-        side: if id % 2 == 0 { Side::Buy } else { Side::Sell },
+        side: if id.is_multiple_of(2) {
+            Side::Buy
+        } else {
+            Side::Sell
+        },
         kind,
         qty: 100 * id as u32,
         filled: (0..id % 4)
@@ -128,7 +132,7 @@ fn order(id: u64, kind: OrderKind) -> Order {
             })
             .collect(),
         created_ns: 1_700_000_000_000_000_000 + id as i64,
-        expires_ns: (id % 3 == 0).then_some(-1),
+        expires_ns: id.is_multiple_of(3).then_some(-1),
         tags: (0..id % 3)
             .map(|i| (format!("k{i}"), "v".repeat(i as usize * 9)))
             .collect(),

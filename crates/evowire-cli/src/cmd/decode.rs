@@ -528,7 +528,7 @@ impl<'s, 'b, 'o, W: io::Write> Decoder<'s, 'b, 'o, W> {
             Type::U64 | Type::I64 | Type::F64 => 8,
             _ => 0,
         };
-        if width == 0 || b.len() % width != 0 {
+        if width == 0 || !b.len().is_multiple_of(width) {
             return Err(mismatch(item, "a sequence", path, ty));
         }
         let offset = item.offset;
