@@ -150,6 +150,11 @@ pub struct CompatArgs {
     /// The report's format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// The deepest nesting of types the check follows; deeper documents are refused
+    /// (exit status 2) with the path where the limit was reached.
+    #[arg(long, value_name = "N", default_value_t = evowire_schema::DEFAULT_MAX_DEPTH,
+          value_parser = clap::value_parser!(u32).range(1..=MAX_LEVELS as i64))]
+    pub max_depth: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

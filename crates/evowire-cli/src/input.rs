@@ -116,8 +116,10 @@ fn hex_digit(c: u8) -> Option<u8> {
 /// The part of a line that holds hex digits: all of it, or, for a line of `xxd` output
 /// (`00000010: 1b38 1c45  .8.E`), what lies between the offset and the text column.
 fn hex_columns(line: &[u8]) -> (usize, usize) {
+    // xxd writes the offset as at least 8 hex digits followed by ": "; anything else with a
+    // colon is not xxd output and is parsed whole (so a stray ':' is reported, not dropped).
     let offset_len = line.iter().take_while(|c| c.is_ascii_hexdigit()).count();
-    if offset_len == 0 || line.get(offset_len) != Some(&b':') {
+    if offset_len < 8 || line.get(offset_len..offset_len + 2) != Some(b": ".as_slice()) {
         return (0, line.len());
     }
     let from = offset_len + 1;
@@ -275,6 +277,11 @@ mod tests {
         let xxd = b"00000000: 0001 0203 0405 0607 0809 0a0b 0c0d 0e0f  ..abcdef01234567\n\
                     00000010: 10                                       .\n";
         assert_eq!(parse_hex(xxd).unwrap(), (0..=16).collect::<Vec<u8>>());
+        // A colon that is not after an xxd offset drops nothing: it is an error.
+        assert_eq!(
+            parse_hex(b"1b38:1c45").unwrap_err(),
+            "invalid hex input: ':' at character 4 is not a hex digit"
+        );
         assert_eq!(
             parse_hex(b"0x").unwrap_err(),
             "invalid hex input: the 0x at character 0 has no hex digits"

@@ -127,3 +127,36 @@ fn json_report_lists_every_change_with_its_severity() {
     assert_eq!(report["result"], "breaking");
     assert_eq!(report["changes"][0]["severity"], "breaking");
 }
+
+#[test]
+fn max_depth_bounds_the_check_and_says_where() {
+    // Order nests Vec<Leg> inside it: three levels are enough for the fixtures, one is not.
+    let ok = evowire_in(
+        fixtures(),
+        &[
+            "compat",
+            "--max-depth",
+            "8",
+            "order-v1.schema.json",
+            "order-v2.schema.json",
+        ],
+        b"",
+    );
+    assert_eq!(ok.status.code(), Some(0), "{}", show(&ok));
+    let shallow = evowire_in(
+        fixtures(),
+        &[
+            "compat",
+            "--max-depth",
+            "1",
+            "order-v1.schema.json",
+            "order-v2.schema.json",
+        ],
+        b"",
+    );
+    assert_eq!(shallow.status.code(), Some(2), "{}", show(&shallow));
+    let err = text(&shallow.stderr);
+    assert!(err.contains("depth limit of 1 level"), "{err}");
+    let refused = evowire_in(fixtures(), &["compat", "--max-depth", "0", "a", "b"], b"");
+    assert_eq!(refused.status.code(), Some(2), "{}", show(&refused));
+}

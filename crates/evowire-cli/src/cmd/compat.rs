@@ -4,7 +4,7 @@
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 
-use evowire_schema::{check_compatible, Change, Report, Verdict};
+use evowire_schema::{check_compatible_with, Change, CheckOptions, Report, Verdict};
 use serde::Serialize;
 
 use crate::cli::{Color, CompatArgs, Format};
@@ -19,7 +19,8 @@ pub fn run(args: &CompatArgs) -> Result<ExitCode, Failure> {
     }
     let old = load_schema(&args.old)?;
     let new = load_schema(&args.new)?;
-    let report = check_compatible(&old, &new);
+    let options = CheckOptions::new().with_max_depth(args.max_depth);
+    let report = check_compatible_with(&old, &new, &options).map_err(Failure::usage)?;
     let stdout = io::stdout();
     let color = match args.color {
         Color::Always => true,

@@ -130,9 +130,22 @@ pub fn message_type(schema: &Schema, name: Option<&str>) -> Result<Type, Failure
         None => Ok(schema.root.clone()),
         Some(name) if schema.types.contains_key(name) => Ok(Type::Named(name.to_string())),
         Some(name) => {
-            let known: Vec<&str> = schema.types.keys().map(String::as_str).collect();
+            // At most a few names: a document may hold thousands of types.
+            const SHOWN: usize = 8;
+            let known: Vec<&str> = schema
+                .types
+                .keys()
+                .take(SHOWN)
+                .map(String::as_str)
+                .collect();
+            let more = schema.types.len().saturating_sub(SHOWN);
+            let more = if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            };
             Err(Failure::usage(format!(
-                "the schema has no type `{name}` (it has: {})",
+                "the schema has no type `{name}` (it has: {}{more})",
                 known.join(", ")
             )))
         }

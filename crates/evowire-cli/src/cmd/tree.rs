@@ -1,7 +1,7 @@
 //! The JSON that `evowire encode` reads: a tree that keeps object members in their order
 //! (duplicates included) and numbers as written (`u64`, `i64` or an exact `f64`).
 //!
-//! serde_json's own nesting limit (128) is lifted: [`parse`] first measures the nesting
+//! serde_json's own nesting limit (128) is lifted: [`values`] first measures the nesting
 //! without recursion and refuses input deeper than any message within the depth bound
 //! can need.
 

@@ -85,7 +85,8 @@ impl<W: Write> Limited<W> {
     }
 
     /// The bytes written to this sink so far, including those past the limit (which were
-    /// only counted) and those still in its buffer.
+    /// only counted) and those still in its buffer. Once the inner sink has failed, later
+    /// writes are dropped uncounted: the inner sink's error is what the sink reports.
     pub fn count(&self) -> usize {
         self.inner.target.count.saturating_add(self.inner.len)
     }
