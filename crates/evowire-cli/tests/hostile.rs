@@ -208,7 +208,24 @@ fn chain_doc(n: usize, structs: bool) -> String {
 #[test]
 fn long_chains_of_named_types() {
     let dir = Scratch::new("long-chains");
-    let newtypes = dir.file("newtypes.json", chain_doc(100_000, false));
+    // The schema library refuses newtype chains longer than its depth limit, with words.
+    let too_long = dir.file("too-long.json", chain_doc(100_000, false));
+    for args in [
+        vec!["encode", "-s", &too_long, "--hex"],
+        vec!["json", "-s", &too_long, "--hex"],
+    ] {
+        let out = dir.run(&args, b"38");
+        assert_clean_exit(&out);
+        assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+        let err = text(&out.stderr);
+        assert!(
+            err.contains("chain of 129 newtypes") && err.contains("depth limit of 128"),
+            "{}",
+            show(&out)
+        );
+    }
+    // Within the limit, a chain is as transparent as one newtype.
+    let newtypes = dir.file("newtypes.json", chain_doc(100, false));
     let out = dir.run(&["encode", "-s", &newtypes, "--hex"], b"7");
     assert_eq!(
         (out.status.code(), text(&out.stdout)),
