@@ -124,5 +124,5 @@ pub use conn::{Connection, Handler, Receiver, Sender};
 pub use error::{Error, Result};
 pub use handshake::{MAGIC, PROTOCOL_VERSION};
 pub use listener::{connect, serve, Listener};
-pub use options::{Options, Protocol};
+pub use options::{Options, Protocol, DEFAULT_RECV_BUFFER};
 pub use reconnect::{Backoff, Reconnecting};
