@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use common::{opts, within};
 use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
 
 use evowire_net::{connect, Connection, Listener, Options, DEFAULT_RECV_BUFFER};
 
@@ -33,14 +34,41 @@ async fn send_until_blocked(conn: &Connection<(), (u32, String)>, msg: usize, li
     }
 }
 
-/// Receives `(n, payload)` messages until the end and checks their order and size.
-async fn receive_in_order(conn: &mut Connection<(u32, String), ()>, msg: usize) -> u32 {
-    let mut next = 0;
+/// Receives `(n, payload)` messages until the end; returns each number and length.
+async fn receive_all(conn: &mut Connection<(u32, String), ()>) -> Vec<(u32, usize)> {
+    let mut got = Vec::new();
     while let Some((n, payload)) = conn.recv().await.unwrap() {
-        assert_eq!((n, payload.len()), (next, msg), "out of order or damaged");
-        next += 1;
+        got.push((n, payload.len()));
     }
-    next
+    got
+}
+
+/// `count` messages numbered from 0, each of `msg` bytes, as [`receive_all`] returns them.
+fn numbered(count: u32, msg: usize) -> Vec<(u32, usize)> {
+    (0..count).map(|n| (n, msg)).collect()
+}
+
+/// A connection from a listener whose receiver reads nothing until the returned sender
+/// fires, then everything (see [`receive_all`]).
+async fn paused_receiver(
+    o: &Options,
+) -> (
+    Connection<(), (u32, String)>,
+    oneshot::Sender<()>,
+    JoinHandle<Vec<(u32, usize)>>,
+) {
+    let mut listener = Listener::<(u32, String), ()>::bind("127.0.0.1:0", o.clone())
+        .await
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (go_tx, go_rx) = oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        let mut conn = listener.accept().await.unwrap();
+        go_rx.await.unwrap();
+        receive_all(&mut conn).await
+    });
+    let conn = connect::<(), (u32, String)>(addr, o).await.unwrap();
+    (conn, go_tx, server)
 }
 
 #[tokio::test]
@@ -60,7 +88,7 @@ async fn paused_receiver_holds_at_most_its_recv_buffer() {
             .await
             .unwrap();
         go_rx.await.unwrap();
-        receive_in_order(&mut conn, MSG).await
+        receive_all(&mut conn).await
     });
     let conn = Connection::<(), (u32, String)>::client(client_io, &client_opts, None)
         .await
@@ -79,7 +107,7 @@ async fn paused_receiver_holds_at_most_its_recv_buffer() {
     go_tx.send(()).unwrap();
     within(conn.send((sent, "p".repeat(MSG)))).await.unwrap();
     within(conn.close()).await.unwrap();
-    assert_eq!(within(server).await.unwrap(), sent + 1);
+    assert_eq!(within(server).await.unwrap(), numbered(sent + 1, MSG));
 }
 
 #[tokio::test]
@@ -90,45 +118,37 @@ async fn paused_receiver_over_tcp_blocks_the_sender_long_before_the_message_coun
     const MSG: usize = 256 * 1024;
     let o = opts("bytes-tcp").with_send_buffer(64 * 1024);
     assert_eq!(o.recv_buffer(), DEFAULT_RECV_BUFFER);
-    let mut listener = Listener::<(u32, String), ()>::bind("127.0.0.1:0", o.clone())
-        .await
-        .unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (go_tx, go_rx) = oneshot::channel::<()>();
-    let server = tokio::spawn(async move {
-        let mut conn = listener.accept().await.unwrap();
-        go_rx.await.unwrap();
-        receive_in_order(&mut conn, MSG).await
-    });
-    let conn = connect::<(), (u32, String)>(addr, &o).await.unwrap();
+    let (conn, go, server) = paused_receiver(&o).await;
     let sent = send_until_blocked(&conn, MSG, 64 << 20).await;
     assert!(sent >= 4, "blocked before 1 MiB was sent: {sent}");
-    go_tx.send(()).unwrap();
+    go.send(()).unwrap();
     within(conn.send((sent, "p".repeat(MSG)))).await.unwrap();
     within(conn.close()).await.unwrap();
-    assert_eq!(within(server).await.unwrap(), sent + 1);
+    assert_eq!(within(server).await.unwrap(), numbered(sent + 1, MSG));
+}
+
+#[tokio::test]
+async fn paused_receiver_with_a_message_capacity_blocks_the_sender() {
+    const MSG: usize = 8 * 1024;
+    let o = opts("bp")
+        .with_recv_capacity(16)
+        .with_send_buffer(64 * 1024);
+    let (conn, go, server) = paused_receiver(&o).await;
+    // Kernel socket buffers on loopback hold a few MiB at most; with a paused receiver
+    // the sender must stall long before 64 MiB.
+    let sent = send_until_blocked(&conn, MSG, 64 << 20).await;
+    assert!(sent > 16, "blocked too early: {sent}");
+    go.send(()).unwrap();
+    within(conn.send((sent, "b".repeat(MSG)))).await.unwrap();
+    within(conn.close()).await.unwrap();
+    assert_eq!(within(server).await.unwrap(), numbered(sent + 1, MSG));
 }
 
 #[tokio::test]
 async fn messages_larger_than_the_recv_buffer_are_delivered() {
     const BIG: usize = 100 * 1024;
     let o = opts("big").with_recv_buffer(4 * 1024);
-    let mut listener = Listener::<(u32, String), ()>::bind("127.0.0.1:0", o.clone())
-        .await
-        .unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (go_tx, go_rx) = oneshot::channel::<()>();
-    let server = tokio::spawn(async move {
-        let mut conn = listener.accept().await.unwrap();
-        // Start late, so that the big frames wait in the socket and the queue.
-        go_rx.await.unwrap();
-        let mut got = Vec::new();
-        while let Some((n, payload)) = conn.recv().await.unwrap() {
-            got.push((n, payload.len()));
-        }
-        got
-    });
-    let conn = connect::<(), (u32, String)>(addr, &o).await.unwrap();
+    let (conn, go, server) = paused_receiver(&o).await;
     let sender = conn.sender().clone();
     // Big and small messages alternate: each big one is alone above the budget.
     let sending = tokio::spawn(async move {
@@ -137,8 +157,9 @@ async fn messages_larger_than_the_recv_buffer_are_delivered() {
             sender.send((n, "b".repeat(len))).await.unwrap();
         }
     });
+    // Start receiving late, so that the big frames wait in the socket and the queue.
     tokio::time::sleep(Duration::from_millis(100)).await;
-    go_tx.send(()).unwrap();
+    go.send(()).unwrap();
     within(sending).await.unwrap();
     within(conn.close()).await.unwrap();
     let got = within(server).await.unwrap();

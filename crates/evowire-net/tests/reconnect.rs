@@ -108,6 +108,26 @@ fn client(addr: SocketAddr) -> Reconnecting<u32, u32> {
     })
 }
 
+/// A server that pushes three messages to each connection and closes the first one
+/// gracefully after them, and a client for it.
+fn pushing_server() -> (Server, Reconnecting<u32, u32>) {
+    let shared = Arc::new(Shared {
+        push: 3,
+        close_first: true,
+        ..Shared::default()
+    });
+    let server = Server::start(any_addr(), shared);
+    let client = client(server.addr);
+    (server, client)
+}
+
+/// Receives the three messages that connection `k` of [`pushing_server`] pushes.
+async fn expect_pushed(client: &mut Reconnecting<u32, u32>, k: u32) {
+    for i in 0..3 {
+        assert_eq!(within(client.recv()).await.unwrap(), k * 100 + i);
+    }
+}
+
 fn any_addr() -> SocketAddr {
     "127.0.0.1:0".parse().unwrap()
 }
@@ -211,17 +231,9 @@ async fn a_call_in_flight_when_the_server_dies_fails_and_is_not_retried() {
 
 #[tokio::test]
 async fn recv_follows_the_connections_and_reports_each_end() {
-    let shared = Arc::new(Shared {
-        push: 3,
-        close_first: true,
-        ..Shared::default()
-    });
-    let server = Server::start(any_addr(), shared.clone());
-    let mut client = client(server.addr);
+    let (server, mut client) = pushing_server();
     assert!(client.current().is_none());
-    for i in 0..3 {
-        assert_eq!(within(client.recv()).await.unwrap(), i);
-    }
+    expect_pushed(&mut client, 0).await;
     let conn = client.current().unwrap();
     assert_eq!(conn.peer_addr(), Some(server.addr));
     assert_eq!(conn.peer_protocol().name(), "rc");
@@ -229,9 +241,7 @@ async fn recv_follows_the_connections_and_reports_each_end() {
     assert!(matches!(within(client.recv()).await, Err(Error::Closed)));
     assert!(client.current().is_none());
     // The next recv connects again and gets what the second connection pushes.
-    for i in 0..3 {
-        assert_eq!(within(client.recv()).await.unwrap(), 100 + i);
-    }
+    expect_pushed(&mut client, 1).await;
     assert_eq!(client.connect_count(), 2);
     server.kill();
     let err = within(client.recv()).await.unwrap_err();
@@ -243,26 +253,16 @@ async fn recv_follows_the_connections_and_reports_each_end() {
 
 #[tokio::test]
 async fn pushed_messages_of_an_ended_connection_come_before_the_next_ones() {
-    let shared = Arc::new(Shared {
-        push: 3,
-        close_first: true,
-        ..Shared::default()
-    });
-    let server = Server::start(any_addr(), shared.clone());
-    let mut client = client(server.addr);
+    let (server, mut client) = pushing_server();
     within(client.connection()).await.unwrap();
     within(client.current().unwrap().closed()).await;
     // Nothing was sent on the ended connection: the call reconnects without an error.
     assert_eq!(within(client.call(1u32)).await.unwrap(), 2);
     assert_eq!(client.connect_count(), 2);
     // The first connection's messages and its end, then the second's messages.
-    for i in 0..3 {
-        assert_eq!(within(client.recv()).await.unwrap(), i);
-    }
+    expect_pushed(&mut client, 0).await;
     assert!(matches!(within(client.recv()).await, Err(Error::Closed)));
-    for i in 0..3 {
-        assert_eq!(within(client.recv()).await.unwrap(), 100 + i);
-    }
+    expect_pushed(&mut client, 1).await;
     server.kill();
 }
 
