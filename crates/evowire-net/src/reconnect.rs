@@ -86,7 +86,9 @@ impl Default for Backoff {
 /// * [`recv`](Self::recv) yields the messages the peer pushed, connection after
 ///   connection, and reports the end of each connection after its messages, with the
 ///   error that ended it (or [`Error::Closed`] when the peer closed it gracefully): the
-///   peer may have sent messages that were lost with it.
+///   peer may have sent messages that were lost with it. When `recv` reports the end of
+///   the current connection first, that error also stands for its unconfirmed sends,
+///   and the next `send` or `call` reconnects without another error.
 ///
 /// Operations on the [`Connection`] itself (from [`connection`](Self::connection) or
 /// [`current`](Self::current)) are not counted.
