@@ -9,8 +9,19 @@
 //! queue operation.
 //!
 //! Runs of one read are pushed as a batch (one lock, at most one wake-up); the receiver
-//! takes the whole queue at once into a local one. When `capacity` messages or more are
-//! queued, the reader waits, which stops it reading from the transport: backpressure.
+//! takes the whole queue at once into a local one.
+//!
+//! Two limits make the reader wait, which stops it reading from the transport
+//! (backpressure: the peer's TCP window fills and its `send` waits):
+//!
+//! * **bytes** (`budget`): the frames of every run pushed and not yet read through by the
+//!   receiver, whether still in the shared queue or already taken into its local one. A
+//!   run is released when the receiver moves past its last message, so the memory an
+//!   unread receiver holds is bounded by the budget plus the last batch pushed. A batch is
+//!   always queued, even above the budget, and the reader waits afterwards: a frame larger
+//!   than the budget is delivered alone instead of blocking forever.
+//! * **messages** (`capacity`): messages in the shared queue, not yet taken by the
+//!   receiver.
 //!
 //! [`Receiver`]: crate::Receiver
 
@@ -50,6 +61,9 @@ struct State {
     runs: VecDeque<Run>,
     /// Messages in `runs`.
     queued: usize,
+    /// Bytes of the runs pushed and not yet released by the receiver (in `runs`, or taken
+    /// into the receiver's local queue and not yet read through).
+    held: usize,
     /// The reader is done: no more runs will come.
     closed: bool,
     /// The receiver was dropped: runs are discarded.
@@ -63,7 +77,17 @@ pub(crate) struct Inbound {
     waker: AtomicWaker,
     /// The reader waiting for room.
     space: Notify,
+    /// Messages in the shared queue at which the reader waits.
     capacity: usize,
+    /// Bytes held at which the reader waits.
+    budget: usize,
+}
+
+impl State {
+    /// The reader must wait for the receiver.
+    fn full(&self, capacity: usize, budget: usize) -> bool {
+        self.queued >= capacity || self.held >= budget
+    }
 }
 
 fn lock(m: &Mutex<State>) -> MutexGuard<'_, State> {
@@ -71,30 +95,35 @@ fn lock(m: &Mutex<State>) -> MutexGuard<'_, State> {
 }
 
 impl Inbound {
-    pub(crate) fn new(capacity: usize) -> (Arc<Inbound>, InboundReceiver) {
+    /// A queue whose reader waits at `capacity` messages or `budget` bytes (each at least 1).
+    pub(crate) fn new(capacity: usize, budget: usize) -> (Arc<Inbound>, InboundReceiver) {
         let shared = Arc::new(Inbound {
             state: Mutex::new(State {
                 runs: VecDeque::new(),
                 queued: 0,
+                held: 0,
                 closed: false,
                 receiver_gone: false,
             }),
             waker: AtomicWaker::new(),
             space: Notify::new(),
             capacity: capacity.max(1),
+            budget: budget.max(1),
         });
         let receiver = InboundReceiver {
             shared: shared.clone(),
             local: VecDeque::new(),
             current: Bytes::new(),
             pos: 0,
+            finished: 0,
         };
         (shared, receiver)
     }
 
-    /// Queues `batch` (leaving it empty), then waits while the queue is full.
+    /// Queues `batch` (leaving it empty), then waits while the queue is full (see the
+    /// module docs: the batch is queued whatever its size).
     pub(crate) async fn push(&self, batch: &mut Vec<Run>) {
-        let queued = {
+        let full = {
             let mut s = lock(&self.state);
             if s.receiver_gone {
                 tracing::trace!(
@@ -106,17 +135,18 @@ impl Inbound {
             }
             for run in batch.drain(..) {
                 s.queued += run.count;
+                s.held += run.frames.len();
                 s.runs.push_back(run);
             }
-            s.queued
+            s.full(self.capacity, self.budget)
         };
         self.waker.wake();
-        if queued < self.capacity {
+        if !full {
             return;
         }
         wait_for(&self.space, || {
             let s = lock(&self.state);
-            (s.queued < self.capacity || s.receiver_gone).then_some(())
+            (!s.full(self.capacity, self.budget) || s.receiver_gone).then_some(())
         })
         .await;
     }
@@ -135,14 +165,24 @@ pub(crate) struct InboundReceiver {
     /// The run being read, and where its next frame starts.
     current: Bytes,
     pos: usize,
+    /// Bytes of runs read through and not yet released to the reader's budget.
+    finished: usize,
 }
 
 impl InboundReceiver {
     /// The next message body, or `None` once the reader is done and everything was taken.
     pub(crate) fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<&[u8]>> {
         if self.pos >= self.current.len() {
+            // The current run is read through: its memory goes now, its bytes go back to
+            // the budget with the next lock taken.
+            self.finished += std::mem::take(&mut self.current).len();
             let run = match self.local.pop_front() {
-                Some(run) => run,
+                Some(run) => {
+                    if self.finished > 0 {
+                        self.release();
+                    }
+                    run
+                }
                 None => match self.take(cx) {
                     Poll::Ready(Some(run)) => run,
                     Poll::Ready(None) => return Poll::Ready(None),
@@ -173,18 +213,35 @@ impl InboundReceiver {
     }
 
     fn try_take(&mut self) -> Option<Option<Run>> {
-        let mut s = lock(&self.shared.state);
-        if !s.runs.is_empty() {
-            std::mem::swap(&mut s.runs, &mut self.local);
-            s.queued = 0;
-            drop(s);
-            self.shared.space.notify_one();
-            return Some(self.local.pop_front());
+        self.with_release(|local, s| {
+            if !s.runs.is_empty() {
+                std::mem::swap(&mut s.runs, local);
+                s.queued = 0;
+                return Some(local.pop_front());
+            }
+            s.closed.then_some(None)
+        })
+    }
+
+    /// Gives the bytes of the runs read through back to the reader's budget.
+    fn release(&mut self) {
+        self.with_release(|_, _| ());
+    }
+
+    /// Runs `f` on the shared state after giving the bytes of the runs read through back
+    /// to the reader's budget, and wakes the reader if it waits and now has room.
+    fn with_release<T>(&mut self, f: impl FnOnce(&mut VecDeque<Run>, &mut State) -> T) -> T {
+        let shared = &*self.shared;
+        let mut s = lock(&shared.state);
+        let was_full = s.full(shared.capacity, shared.budget);
+        s.held = s.held.saturating_sub(std::mem::take(&mut self.finished));
+        let out = f(&mut self.local, &mut s);
+        let room = was_full && !s.full(shared.capacity, shared.budget);
+        drop(s);
+        if room {
+            shared.space.notify_one();
         }
-        if s.closed {
-            return Some(None);
-        }
-        None
+        out
     }
 }
 
@@ -195,6 +252,7 @@ impl Drop for InboundReceiver {
             s.receiver_gone = true;
             s.runs.clear();
             s.queued = 0;
+            s.held = 0;
         }
         self.shared.space.notify_one();
     }

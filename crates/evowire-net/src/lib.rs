@@ -65,7 +65,7 @@
 //! | answer requests on every connection                   | [`serve`] or [`Listener::with_handler`] |
 //! | send / receive from different tasks                   | [`Connection::split`], clone the [`Sender`] |
 //! | plug into channels                                    | [`Sender::into_mpsc`], [`Receiver::into_mpsc`] |
-//! | keep a client connected                               | [`Reconnecting`]                      |
+//! | keep a client connected (send, call, receive pushes)  | [`Reconnecting`]                      |
 //! | run over TLS, Unix sockets or anything async          | [`Connection::client`], [`Connection::server`] |
 //! | only frame typed messages over your own transport     | [`MessageCodec`] with tokio-util's `Framed` |
 //!
@@ -82,9 +82,13 @@
 //! # Limits and backpressure
 //!
 //! Everything is bounded (see [`Options`]): `send` waits while the encoded bytes queued
-//! for the writer exceed the send buffer; the reader stops reading while `recv` lags
-//! behind by more than the receive capacity or too many request handlers run. A slow
-//! receiver thus slows its sender down through TCP instead of growing memory. Frames above
+//! for the writer exceed the send buffer; the reader stops reading while the messages
+//! `recv` has not yet read through hold more than the receive buffer
+//! ([`Options::with_recv_buffer`], 1 MiB by default), while more messages than the receive
+//! capacity wait, or while too many request handlers run. A slow receiver thus slows its
+//! sender down through TCP instead of growing memory: a connection whose receiver stalls
+//! holds about its receive buffer, one read and the frame being read. A message larger
+//! than the receive buffer is delivered alone. Frames above
 //! a side's maximum frame length are never sent to it (the `send` fails) and end a
 //! connection if received. Garbage, a silent peer during the handshake, or a peer that
 //! disappears mid-frame end only that connection, with an [`Error`] that says so.
@@ -97,6 +101,15 @@
 //! its running request handlers are done. Calls still waiting when the connection ends
 //! fail with [`Error::Closed`] at once. With [`Options::with_keepalive`], a peer that
 //! stays silent is detected and the connection ends with [`Error::Timeout`].
+//!
+//! # Reconnecting
+//!
+//! [`Reconnecting`] keeps a client connected: `send`, `call` and `recv` connect again
+//! (with [`Backoff`]) when the connection is gone. It never resends anything. A connection
+//! lost while messages sent on it were unconfirmed (no answered call since) makes the next
+//! operation fail with [`Error::Closed`], once, so no message vanishes unnoticed; a call
+//! in flight when the connection ends fails and is not retried; `recv` reports the end of
+//! each connection after its messages. See its docs for the exact guarantee.
 //!
 //! # Observability
 //!
@@ -124,5 +137,5 @@ pub use conn::{Connection, Handler, Receiver, Sender};
 pub use error::{Error, Result};
 pub use handshake::{MAGIC, PROTOCOL_VERSION};
 pub use listener::{connect, serve, Listener};
-pub use options::{Options, Protocol};
+pub use options::{Options, Protocol, DEFAULT_RECV_BUFFER};
 pub use reconnect::{Backoff, Reconnecting};

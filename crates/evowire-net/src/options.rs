@@ -7,6 +7,10 @@ use std::time::Duration;
 use crate::codec::DEFAULT_MAX_FRAME_LENGTH;
 use crate::frame::MAX_PREFIX_LEN;
 
+/// The default of [`Options::with_recv_buffer`]: 1 MiB of received frames held for
+/// `recv`.
+pub const DEFAULT_RECV_BUFFER: usize = 1024 * 1024;
+
 /// The application protocol a connection speaks: a name and a `major.minor` version.
 ///
 /// Two peers talk when their names and major versions are equal; minor versions may
@@ -76,6 +80,7 @@ impl fmt::Display for Protocol {
 /// | [`with_call_timeout`](Self::with_call_timeout) | none | default limit of [`Sender::call`](crate::Sender::call) |
 /// | [`with_keepalive`](Self::with_keepalive) | off | ping interval, and how long the peer may stay silent |
 /// | [`with_send_buffer`](Self::with_send_buffer) | 256 KiB | encoded bytes queued for the writer before `send` waits |
+/// | [`with_recv_buffer`](Self::with_recv_buffer) | 1 MiB | received bytes held for `recv` before the connection stops reading |
 /// | [`with_recv_capacity`](Self::with_recv_capacity) | 1024 | received messages queued for `recv` before the connection stops reading |
 /// | [`with_max_concurrent_requests`](Self::with_max_concurrent_requests) | 256 | requests whose handler runs at once before the connection stops reading |
 /// | [`with_close_timeout`](Self::with_close_timeout) | 5 s | how long a closing side waits for the peer's close frame |
@@ -99,6 +104,7 @@ pub struct Options {
     pub(crate) call_timeout: Option<Duration>,
     pub(crate) keepalive: Option<(Duration, Duration)>,
     pub(crate) send_buffer: usize,
+    pub(crate) recv_buffer: usize,
     pub(crate) recv_capacity: usize,
     pub(crate) max_concurrent_requests: usize,
     pub(crate) close_timeout: Duration,
@@ -114,6 +120,7 @@ impl Options {
             call_timeout: None,
             keepalive: None,
             send_buffer: 256 * 1024,
+            recv_buffer: DEFAULT_RECV_BUFFER,
             recv_capacity: 1024,
             max_concurrent_requests: 256,
             close_timeout: Duration::from_secs(5),
@@ -169,8 +176,43 @@ impl Options {
         self
     }
 
+    /// Sets how many bytes of received messages (their frames: length prefix, tag and
+    /// body) a connection holds for `recv` before it stops reading from the transport,
+    /// which in turn fills the peer's TCP window and makes its `send` wait.
+    ///
+    /// The bytes of a message count until `recv` has returned it and asked for the next
+    /// one, so a receiver that does not read holds at most this much plus the last read
+    /// (at most 64 KiB, or one frame). A message larger than the buffer is still
+    /// delivered: it is taken alone, and reading resumes once `recv` is past it. The
+    /// frame being read is held besides, up to
+    /// [`max_frame_length`](Self::with_max_frame_length).
+    ///
+    /// The default, 1 MiB, lets the reader run sixteen of its largest reads ahead of a
+    /// receiver that keeps up, while a connection whose receiver stalls holds about
+    /// 1 MiB, not [`recv_capacity`](Self::with_recv_capacity) times the frame limit.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use evowire_net::{Options, Protocol};
+    /// let opts = Options::new(Protocol::new("feed", 1, 0)).with_recv_buffer(256 * 1024);
+    /// assert_eq!(opts.recv_buffer(), 256 * 1024);
+    /// ```
+    pub fn with_recv_buffer(mut self, bytes: usize) -> Self {
+        self.recv_buffer = bytes.max(1);
+        self
+    }
+
+    /// The received bytes held for `recv` before the connection stops reading.
+    pub fn recv_buffer(&self) -> usize {
+        self.recv_buffer
+    }
+
     /// Sets how many received messages may wait for `recv` before the connection stops
-    /// reading from the transport (which in turn makes the peer's `send` wait).
+    /// reading from the transport (which in turn makes the peer's `send` wait). This
+    /// limits the number of messages queued, whatever their size; the memory they hold is
+    /// limited by [`with_recv_buffer`](Self::with_recv_buffer), and the reader waits at
+    /// whichever limit it reaches first.
     pub fn with_recv_capacity(mut self, messages: usize) -> Self {
         self.recv_capacity = messages.max(1);
         self

@@ -56,10 +56,42 @@ impl Default for Backoff {
 /// A client that keeps one connection to `addr` and opens a new one when it is gone.
 ///
 /// Every operation first makes sure a live connection exists, connecting (with
-/// [`Backoff`] between failed attempts) if needed. A [`send`](Self::send) that finds the
-/// connection closed is retried once on a new connection (nothing was sent). A
-/// [`call`](Self::call) is never retried, because the peer may have run it: its error is
-/// returned and the next operation reconnects.
+/// [`Backoff`] between failed attempts) if needed.
+///
+/// # Delivery guarantee
+///
+/// Messages are sent at most once and never resent. A message whose fate is unknown is
+/// never dropped silently: when a connection that carried unconfirmed messages ends,
+/// the next [`send`](Self::send), [`call`](Self::call) or
+/// [`connection`](Self::connection) fails with [`Error::Closed`], once, and the one
+/// after reconnects. The messages sent on that connection since the last confirmation
+/// may or may not have reached the peer; that error is the cue to resynchronise (resend
+/// what matters, or ask the peer what it has).
+///
+/// * **Unconfirmed** messages are those sent with `Ok` since the connection was made or
+///   since the last call on it that got an answer (a result or [`Error::Remote`]): the
+///   peer reads frames in order, so an answer shows it has read every message sent
+///   before the request into its receive queue. [`unconfirmed`](Self::unconfirmed)
+///   counts them.
+/// * A `send` returning `Ok` means the message was queued on a connection that was open
+///   at that moment. A connection that died unnoticed (the peer vanished, its process was
+///   killed) accepts it; the loss is reported by the next operation once the connection
+///   is seen to have ended (at once for a reset or a closed socket, after the keepalive
+///   timeout of [`Options::with_keepalive`] for a silent peer).
+/// * When a connection ended with nothing unconfirmed on it, operations reconnect without
+///   an error.
+/// * A call is never retried, because the peer may have run it: a call in flight when
+///   the connection ends fails with [`Error::Closed`] (which also reports the end), and
+///   the next operation reconnects.
+/// * [`recv`](Self::recv) yields the messages the peer pushed, connection after
+///   connection, and reports the end of each connection after its messages, with the
+///   error that ended it (or [`Error::Closed`] when the peer closed it gracefully): the
+///   peer may have sent messages that were lost with it. When `recv` reports the end of
+///   the current connection first, that error also stands for its unconfirmed sends,
+///   and the next `send` or `call` reconnects without another error.
+///
+/// Operations on the [`Connection`] itself (from [`connection`](Self::connection) or
+/// [`current`](Self::current)) are not counted.
 ///
 /// # Examples
 ///
@@ -75,6 +107,8 @@ impl Default for Backoff {
 ///
 /// let mut client = Reconnecting::<u32, u32>::new(addr.to_string(), opts);
 /// assert_eq!(client.call(1u32).await?, 2);
+/// assert_eq!(client.connect_count(), 1);
+/// assert_eq!(client.current().and_then(|c| c.peer_addr()), Some(addr));
 /// # Ok(())
 /// # }
 /// ```
@@ -83,7 +117,12 @@ pub struct Reconnecting<In, Out> {
     opts: Options,
     backoff: Backoff,
     conn: Option<Connection<In, Out>>,
+    /// A connection that ended and was replaced before `recv` read it to its end: `recv`
+    /// yields its remaining messages and its end first.
+    ended: Option<Connection<In, Out>>,
     connects: u64,
+    /// Messages sent on `conn` since it was made or a call on it was answered.
+    unconfirmed: u64,
 }
 
 impl<In, Out> Reconnecting<In, Out>
@@ -98,7 +137,9 @@ where
             opts,
             backoff: Backoff::default(),
             conn: None,
+            ended: None,
             connects: 0,
+            unconfirmed: 0,
         }
     }
 
@@ -113,23 +154,41 @@ where
         self.connects
     }
 
+    /// Messages sent with [`send`](Self::send) on the current connection that no answered
+    /// call has confirmed yet (see the delivery guarantee above).
+    pub fn unconfirmed(&self) -> u64 {
+        self.unconfirmed
+    }
+
+    /// The current connection, without connecting: its peer address and protocol, and
+    /// whether it is still open ([`Connection::is_closed`]). `None` before the first
+    /// connection and after an ended one was reported.
+    pub fn current(&self) -> Option<&Connection<In, Out>> {
+        self.conn.as_ref()
+    }
+
     /// The live connection, connecting first if there is none or it is closed.
     ///
     /// # Errors
     ///
-    /// The last connection error once the backoff's attempts are used up. A refusal
-    /// ([`Error::Refused`], [`Error::Handshake`]) is returned at once: retrying cannot
-    /// fix an incompatible peer.
+    /// [`Error::Closed`], once, when the connection ended with unconfirmed messages on it
+    /// (see the delivery guarantee above); the next attempt connects. The last connection
+    /// error once the backoff's attempts are used up. A refusal ([`Error::Refused`],
+    /// [`Error::Handshake`]) is returned at once: retrying cannot fix an incompatible
+    /// peer.
     pub async fn connection(&mut self) -> Result<&mut Connection<In, Out>> {
-        if self.conn.as_ref().is_some_and(|c| !c.is_closed()) {
-            return Ok(self.conn.as_mut().expect("checked above"));
+        if self.conn.as_ref().is_some_and(|c| c.is_closed()) {
+            self.retire()?;
         }
-        self.conn = None;
+        if let Some(conn) = self.conn.take() {
+            return Ok(self.conn.insert(conn));
+        }
         let mut attempt = 0u32;
         loop {
-            match Connection::connect(self.addr.as_str(), &self.opts).await {
+            match self.connect_once().await {
                 Ok(conn) => {
                     self.connects += 1;
+                    self.unconfirmed = 0;
                     tracing::debug!(addr = %self.addr, attempt, "connected");
                     return Ok(self.conn.insert(conn));
                 }
@@ -151,29 +210,117 @@ where
         }
     }
 
-    /// Sends a message, reconnecting first if needed.
+    /// Makes one connection attempt: the only place a connection is made.
+    async fn connect_once(&self) -> Result<Connection<In, Out>> {
+        Connection::connect(self.addr.as_str(), &self.opts).await
+    }
+
+    /// Sets the closed current connection aside for [`recv`](Self::recv) and reports its
+    /// end if messages sent on it are unconfirmed.
+    fn retire(&mut self) -> Result<()> {
+        if let Some(conn) = self.conn.take() {
+            if self.ended.replace(conn).is_some() {
+                tracing::debug!(
+                    addr = %self.addr,
+                    "unread messages of an earlier connection dropped: recv was not called"
+                );
+            }
+        }
+        let lost = std::mem::take(&mut self.unconfirmed);
+        if lost > 0 {
+            tracing::debug!(addr = %self.addr, unconfirmed = lost, "connection ended with unconfirmed messages");
+            return Err(Error::Closed);
+        }
+        Ok(())
+    }
+
+    /// Sends a message, connecting first if needed.
     ///
     /// # Errors
     ///
-    /// As [`connection`](Self::connection) and [`Sender::send`](crate::Sender::send).
+    /// [`Error::Closed`] when the connection ended with unconfirmed messages on it (this
+    /// message was not sent; see the delivery guarantee above), the errors of
+    /// [`connection`](Self::connection) and those of
+    /// [`Sender::send`](crate::Sender::send) for this message
+    /// ([`Error::Encode`], [`Error::FrameTooLarge`]).
     pub async fn send(&mut self, msg: impl Borrow<Out>) -> Result<()> {
         let msg = msg.borrow();
         match self.connection().await?.send(msg).await {
-            Err(Error::Closed) => {
-                self.conn = None;
-                self.connection().await?.send(msg).await
+            Ok(()) => {
+                self.unconfirmed += 1;
+                Ok(())
             }
-            other => other,
+            // It closed since `connection` looked: nothing was queued.
+            Err(Error::Closed) => {
+                self.retire()?;
+                self.connection().await?.send(msg).await?;
+                self.unconfirmed += 1;
+                Ok(())
+            }
+            Err(e) => Err(e),
         }
     }
 
-    /// Calls, reconnecting first if needed (the call itself is not retried).
+    /// Calls, connecting first if needed. The call itself is never retried.
     ///
     /// # Errors
     ///
-    /// As [`connection`](Self::connection) and [`Sender::call`](crate::Sender::call).
+    /// [`Error::Closed`] when the connection ended with unconfirmed messages on it before
+    /// the call (it was not sent) or while the call was in flight (the peer may have run
+    /// it); the errors of [`connection`](Self::connection) and
+    /// [`Sender::call`](crate::Sender::call).
     pub async fn call(&mut self, req: impl Borrow<Out>) -> Result<In> {
-        self.connection().await?.call(req).await
+        let result = self.connection().await?.call(req).await;
+        match &result {
+            // An answer: the peer has read everything sent before the request.
+            Ok(_) | Err(Error::Remote(_)) => self.unconfirmed = 0,
+            // The connection ended under the call: this error reports it.
+            Err(_) if self.conn.as_ref().is_some_and(|c| c.is_closed()) => {
+                self.unconfirmed = 0;
+                let _ = self.retire();
+            }
+            Err(_) => {}
+        }
+        result
+    }
+
+    /// Receives the next message the peer pushed, connecting first if needed.
+    ///
+    /// Messages arrive in the order the peer sent them, connection after connection.
+    /// After the last message of a connection, its end is reported once as an error (see
+    /// below); the next call reconnects. Cancel-safe, so it can wait in a
+    /// `tokio::select!` next to other work.
+    ///
+    /// # Errors
+    ///
+    /// The end of a connection: the error that ended it (for example
+    /// [`Error::Disconnected`], [`Error::Io`], a keepalive [`Error::Timeout`]), or
+    /// [`Error::Closed`] when the peer closed it gracefully. [`Error::Decode`] for a
+    /// message that is not an `In` (skipped; the connection goes on). The errors of
+    /// [`connection`](Self::connection).
+    pub async fn recv(&mut self) -> Result<In> {
+        let from_ended = self.ended.is_some();
+        let conn = match &mut self.ended {
+            Some(ended) => ended,
+            None => match &mut self.conn {
+                Some(conn) => conn,
+                None => self.connection().await?,
+            },
+        };
+        let end = match conn.recv().await {
+            Ok(Some(msg)) => return Ok(msg),
+            Err(e @ Error::Decode(_)) => return Err(e),
+            Ok(None) => Error::Closed,
+            Err(e) => e,
+        };
+        if from_ended {
+            self.ended = None;
+        } else {
+            // This error reports the end, for the sends too.
+            self.conn = None;
+            self.unconfirmed = 0;
+        }
+        Err(end)
     }
 }
 
@@ -184,6 +331,7 @@ impl<In, Out> fmt::Debug for Reconnecting<In, Out> {
             .field("backoff", &self.backoff)
             .field("connected", &self.conn.is_some())
             .field("connects", &self.connects)
+            .field("unconfirmed", &self.unconfirmed)
             .finish()
     }
 }

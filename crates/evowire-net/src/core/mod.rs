@@ -18,8 +18,8 @@
 //!   reader completes it with the response (or error) frame of that id.
 //! * **Reading** ([`receiving`]). The reader task reads (8 KiB at first, up to 64 KiB
 //!   while reads fill the buffer) and routes frames: runs of messages, as slices of the
-//!   read buffer, to the bounded queue that `recv` drains (full queue: the reader stops
-//!   reading), responses to the pending call's oneshot, requests to the handler (polled
+//!   read buffer, to the queue that `recv` drains, bounded in bytes and in messages (full
+//!   queue: the reader stops reading), responses to the pending call's oneshot, requests to the handler (polled
 //!   once inline, then in its own task; bounded by a semaphore), pings to an automatic
 //!   pong.
 //! * **Keepalive** ([`keepalive`]). Pings at an interval; a peer silent for longer than
@@ -110,7 +110,7 @@ impl Core {
             peer = %peer_addr.map_or_else(|| "-".to_string(), |a| a.to_string()),
             protocol = %hs.peer,
         );
-        let (inbound_tx, inbound_rx) = Inbound::new(opts.recv_capacity);
+        let (inbound_tx, inbound_rx) = Inbound::new(opts.recv_capacity, opts.recv_buffer);
         let core = Arc::new(Core {
             out: sending::Outbound::new(wr),
             progress: Progress {
