@@ -89,6 +89,10 @@ impl Default for Backoff {
 ///   peer may have sent messages that were lost with it. When `recv` reports the end of
 ///   the current connection first, that error also stands for its unconfirmed sends,
 ///   and the next `send` or `call` reconnects without another error.
+/// * One ended connection is kept for `recv`: if a second connection ends before `recv`
+///   has read the first one to its end, the first one's unread pushed messages are
+///   dropped (with a `tracing` warning). A client that receives pushed messages should
+///   keep calling `recv` (for example in its own task, next to the sends).
 ///
 /// Operations on the [`Connection`] itself (from [`connection`](Self::connection) or
 /// [`current`](Self::current)) are not counted.
@@ -220,9 +224,9 @@ where
     fn retire(&mut self) -> Result<()> {
         if let Some(conn) = self.conn.take() {
             if self.ended.replace(conn).is_some() {
-                tracing::debug!(
+                tracing::warn!(
                     addr = %self.addr,
-                    "unread messages of an earlier connection dropped: recv was not called"
+                    "pushed messages of an earlier connection not read by recv were dropped"
                 );
             }
         }
