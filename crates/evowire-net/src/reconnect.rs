@@ -92,7 +92,8 @@ impl Default for Backoff {
 /// * One ended connection is kept for `recv`: if a second connection ends before `recv`
 ///   has read the first one to its end, the first one's unread pushed messages are
 ///   dropped (with a `tracing` warning). A client that receives pushed messages should
-///   keep calling `recv` (for example in its own task, next to the sends).
+///   keep calling `recv` (it is cancel-safe, so it can wait in a `tokio::select!` next
+///   to the work that sends).
 ///
 /// Operations on the [`Connection`] itself (from [`connection`](Self::connection) or
 /// [`current`](Self::current)) are not counted.
