@@ -19,7 +19,7 @@
 //! use remoc::rch;
 //!
 //! // A channel whose messages travel as evowire once either half is sent to a peer.
-//! let (tx, rx) = rch::mpsc::channel::<String, Evowire>(16);
+//! let (tx, rx) = rch::mpsc::channel::<String, Evowire>();
 //! # drop((tx, rx));
 //! ```
 //!
