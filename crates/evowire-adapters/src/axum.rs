@@ -38,6 +38,7 @@
 //!     .route("/order", post(order))
 //!     .layer(DefaultBodyLimit::max(64 * 1024))
 //!     .layer(Extension(evowire::DecodeOptions::new().with_max_depth(16)));
+//! # drop(app);
 //! ```
 
 use std::fmt;

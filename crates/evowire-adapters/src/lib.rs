@@ -19,7 +19,7 @@
 //!
 //! # Example: tarpc on evowire
 //!
-//! ```no_run
+//! ```
 //! use evowire_adapters::tokio_serde::Evowire;
 //! use futures::StreamExt;
 //! use tarpc::server::{BaseChannel, Channel};
@@ -38,7 +38,7 @@
 //!     }
 //! }
 //!
-//! # async fn run() -> std::io::Result<()> {
+//! # #[tokio::main] async fn main() -> std::io::Result<()> {
 //! // Server: the codec is the only change from tarpc's bincode or JSON transports.
 //! let mut listener = tarpc::serde_transport::tcp::listen("127.0.0.1:0", Evowire::default).await?;
 //! let addr = listener.local_addr();

@@ -1,4 +1,4 @@
-//! [`Evowire`]: the evowire format as a remoc [`Codec`](::remoc::codec::Codec), for
+//! [`Evowire`]: the evowire format as a remoc `Codec`, for
 //! remote channels (`rch::mpsc`, `rch::oneshot`, `rch::watch`, …) and the base channel of a
 //! [`Connect`](::remoc::Connect).
 //!
@@ -18,9 +18,12 @@
 //! use evowire_adapters::remoc::Evowire;
 //! use remoc::rch;
 //!
+//! # #[tokio::main] async fn main() {
 //! // A channel whose messages travel as evowire once either half is sent to a peer.
-//! let (tx, rx) = rch::mpsc::channel::<String, Evowire>();
-//! # drop((tx, rx));
+//! let (tx, mut rx) = rch::mpsc::channel::<String, Evowire>();
+//! tx.send("hello".to_string()).await.unwrap();
+//! assert_eq!(rx.recv().await.unwrap().as_deref(), Some("hello"));
+//! # }
 //! ```
 //!
 //! The crate's `examples/remoc_channels.rs` connects two remoc endpoints over TCP with

@@ -1,5 +1,5 @@
 //! [`Evowire`]: the evowire format as a `tokio_serde` codec, the codec slot of tarpc's
-//! `serde_transport` and of [`tokio_serde::Framed`](::tokio_serde::Framed).
+//! `serde_transport` and of `tokio_serde::Framed`.
 //!
 //! Each frame of the underlying transport (for tarpc, a length-delimited TCP stream) holds
 //! exactly one evowire value. Decoding uses [`DecodeOptions`] (depth and length limits) and
@@ -32,10 +32,15 @@ use evowire::DecodeOptions;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+/// The size of the blocks that encoded frames are cut from.
+const ENCODE_BLOCK: usize = 8 * 1024;
+/// Below this much room left in the block, the next frame starts a new block.
+const ENCODE_SPARE: usize = 512;
+
 /// The evowire format for `tokio_serde`: decodes `Item`s, encodes `SinkItem`s.
 ///
 /// Encoding writes into a buffer the codec keeps and hands out its filled part as
-/// [`Bytes`] without copying (`tokio_serde::Serializer` returns the frame's bytes, so the
+/// [`Bytes`] without copying (many frames share one allocation) (`tokio_serde::Serializer` returns the frame's bytes, so the
 /// transport's framing copies them once more into its write buffer, as with every
 /// `tokio_serde` format). Errors are [`evowire::Error`]s, which convert into
 /// `std::io::Error` (`InvalidData`) as the transports require.
@@ -52,7 +57,9 @@ use serde::Serialize;
 ///
 /// let transport = tarpc::serde_transport::tcp::connect("127.0.0.1:7000", Evowire::default).await?;
 /// let client = HelloClient::new(tarpc::client::Config::default(), transport).spawn();
+/// # drop(client);
 /// # Ok(()) }
+/// # fn main() { drop(f()); }
 /// ```
 pub struct Evowire<Item, SinkItem> {
     options: DecodeOptions,
@@ -133,6 +140,11 @@ impl<Item, SinkItem: Serialize> ::tokio_serde::Serializer<SinkItem> for Evowire<
         let buf = &mut self.get_mut().buf;
         // Whatever a failed encode left behind is dropped before the next one.
         buf.clear();
+        // Frames are cut from one block of ENCODE_BLOCK bytes until it runs low: one
+        // allocation (or none, once the block's frames are all dropped) for many frames.
+        if buf.capacity() < ENCODE_SPARE {
+            buf.reserve(ENCODE_BLOCK);
+        }
         item.serialize(&mut evowire::Serializer::new(&mut *buf))?;
         Ok(buf.split().freeze())
     }
