@@ -38,7 +38,8 @@ mod v2 {
     pub struct Reading {
         pub sensor: String,
         pub value: i64,
-        #[serde(default)]
+        // Left out of the message when `None`, as remoc's skip predicates allow.
+        #[serde(default, skip_serializing_if = "remoc::codec::skip::Option::is_none")]
         pub unit: Option<String>,
     }
 
@@ -113,7 +114,7 @@ async fn mpsc_and_oneshot_cross_tcp_between_protocol_versions() {
         let reading = v2::Reading {
             sensor: "bay-7".into(),
             value,
-            unit: Some("celsius".into()),
+            unit: (value > 0).then(|| "celsius".to_string()),
         };
         readings_tx.send(reading).await.unwrap();
     }
