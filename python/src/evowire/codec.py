@@ -434,9 +434,11 @@ class Newtype(Codec):
         self.inner = inner
 
     def decode(self, r: Reader) -> Any:
+        # Newtypes read no tag, so the depth limit does not bound them: at most
+        # MAX_FRAMES more of them than the depth limit are active at once.
         r.frames += 1
-        if r.frames > MAX_FRAMES:
-            raise Error(DEPTH_EXCEEDED, f"more than {MAX_FRAMES} nested newtypes", r.pos)
+        if r.frames > r.max_depth + MAX_FRAMES:
+            raise Error(DEPTH_EXCEEDED, "newtypes nested too deep", r.pos)
         value = self.inner.decode(r)
         r.frames -= 1
         return value

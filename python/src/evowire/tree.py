@@ -155,7 +155,7 @@ def encode_tree(item: Item, *, max_depth: int = DEFAULT_MAX_DEPTH) -> bytes:
     """Encodes an item tree, with the shortest varints.
 
     Raises :class:`evowire.Error` for values out of range, an :class:`Absent` outside a
-    sequence, or nesting deeper than ``max_depth``.
+    sequence or after its last item, or nesting deeper than ``max_depth``.
     """
     out = bytearray()
     _put(out, item, False, 0, max_depth)
@@ -180,6 +180,10 @@ def _put(out: bytearray, item: Item, in_seq: bool, depth: int, max_depth: int) -
         if depth >= max_depth:
             raise Error("DepthExceeded", f"nesting deeper than {max_depth} levels")
         if isinstance(item, Seq):
+            if item.items and isinstance(item.items[-1], Absent):
+                # The count ends the sequence: a marker after the last item would be read
+                # as the next byte after it (SPEC.md §9.3).
+                raise Error(INVALID_VALUE, "an absent-field marker after the last item of a sequence")
             put_varint(out, SEQ, sum(1 for i in item.items if not isinstance(i, Absent)))
             for sub in item.items:
                 _put(out, sub, True, depth + 1, max_depth)
