@@ -6,6 +6,13 @@ import pytest
 import evowire
 from conftest import load, plain, same, tree
 
+def fails_like_rust(decode, data, error):
+    """Decoding fails with the kind and offset the Rust decoder reported."""
+    with pytest.raises(evowire.Error) as info:
+        decode(data)
+    assert (info.value.kind, info.value.offset) == (error["kind"], error["offset"]), f"{info.value!r}, Rust: {error}"
+
+
 TYPED = [(f, c) for f in ("values.json", "evolution.json", "errors.json") for c in load(f)]
 
 
@@ -21,11 +28,7 @@ def test_typed_case(case):
     schema = evowire.Schema(case["schema"])
     data = bytes.fromhex(case["hex"])
     if "error" in case:
-        with pytest.raises(evowire.Error) as info:
-            schema.decode(data)
-        assert (info.value.kind, info.value.offset) == (case["error"]["kind"], case["error"]["offset"]), (
-            f"{info.value!r}, Rust: {case['error']}"
-        )
+        fails_like_rust(schema.decode, data, case["error"])
         return
     value = schema.decode(data)
     assert same(value, plain(case["value"])), f"{value!r} != {plain(case['value'])!r}"
@@ -41,11 +44,7 @@ TREE = load("tree.json")
 def test_tree_case(case):
     data = bytes.fromhex(case["hex"])
     if "error" in case:
-        with pytest.raises(evowire.Error) as info:
-            evowire.decode_tree(data)
-        assert (info.value.kind, info.value.offset) == (case["error"]["kind"], case["error"]["offset"]), (
-            f"{info.value!r}, Rust: {case['error']}"
-        )
+        fails_like_rust(evowire.decode_tree, data, case["error"])
         return
     item = evowire.decode_tree(data)
     assert item == tree(case["tree"])

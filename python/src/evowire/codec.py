@@ -8,7 +8,7 @@ are bounded by the same numbers.
 """
 
 import dataclasses
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 from .error import (
     CUSTOM,
@@ -94,20 +94,20 @@ class Integer(Codec):
             raise r.wrong(tag, start, self.expected)
         return v, start
 
-    def decode(self, r: Reader) -> int:
+    def decode(self, r: Reader) -> Any:
         v, start = self.read(r)
         if v < self.lo or v > self.hi:
             raise Error(INTEGER_OVERFLOW, f"integer {v} out of range for {self.name}", start)
         return v
 
     def encode(self, out: bytearray, value: Any, lvl: int) -> None:
-        if type(value) is not int and not (isinstance(value, int) and not isinstance(value, bool)):
+        if not isinstance(value, int) or isinstance(value, bool):
             raise _type_error(self, value)
         if value < self.lo or value > self.hi:
             raise Error(INTEGER_OVERFLOW, f"integer {value} out of range for {self.name}")
         put_varint(out, INT, zigzag(value) if self.signed else value)
 
-    def default(self, lvl: int) -> int:
+    def default(self, lvl: int) -> Any:
         return 0
 
 
@@ -116,7 +116,7 @@ class Bool(Integer):
         super().__init__("bool", False, 64)
 
     def decode(self, r: Reader) -> bool:
-        return Integer.decode(self, r) != 0
+        return bool(Integer.decode(self, r))
 
     def encode(self, out: bytearray, value: Any, lvl: int) -> None:
         if not isinstance(value, bool):
@@ -469,7 +469,7 @@ class Record(Codec):
         self.fields = fields
         self.positional = positional
         self.cls: Optional[type] = None
-        self.cls_defaults: frozenset = frozenset()
+        self.cls_defaults: FrozenSet[str] = frozenset()
 
     def map_to(self, cls: type) -> None:
         if not dataclasses.is_dataclass(cls):
@@ -484,7 +484,7 @@ class Record(Codec):
                 f.name
                 for f in dataclasses.fields(cls)
                 if f.default is not dataclasses.MISSING
-                or f.default_factory is not dataclasses.MISSING  # type: ignore[misc]
+                or f.default_factory is not dataclasses.MISSING
             )
 
     def decode(self, r: Reader) -> Any:
