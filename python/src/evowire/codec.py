@@ -382,12 +382,13 @@ class Tuple_(Codec):
         self.repeat = repeat  # > 0 for an array: `items` has one codec
         self.count = repeat if repeat else len(items)
         self.name = name
+        self.expected = f"a sequence (wire type 3) for {name}"
 
     def codec(self, i: int) -> Codec:
         return self.items[0] if self.repeat else self.items[i]
 
     def decode(self, r: Reader) -> List[Any]:
-        n, start = _seq_header(r, f"a sequence (wire type 3) for {self.name}")
+        n, start = _seq_header(r, self.expected)
         out = [self.codec(i).decode(r) for i in range(min(n, self.count))]
         if n < self.count:
             raise Error(CUSTOM, f"invalid length {n}, expected {self.name} with {self.count} elements", start)
@@ -468,6 +469,7 @@ class Record(Codec):
         self.name = name
         self.fields = fields
         self.positional = positional
+        self.expected = f"a sequence (wire type 3) for {name}"
         self.cls: Optional[type] = None
         self.cls_defaults: FrozenSet[str] = frozenset()
 
@@ -488,17 +490,16 @@ class Record(Codec):
             )
 
     def decode(self, r: Reader) -> Any:
-        n, start = _seq_header(r, f"a sequence (wire type 3) for {self.name}")
+        n, start = _seq_header(r, self.expected)
         values: Dict[str, Any] = {}
         data = r.data
         for i, f in enumerate(self.fields):
             if n > 0:
-                if r.pos < r.end and data[r.pos] == ABSENT_MARKER:
-                    r.pos += 1
-                else:
+                if data[r.pos : r.pos + 1] != b"\x06":
                     values[f.name] = f.codec.decode(r)
                     n -= 1
                     continue
+                r.pos += 1
             if not f.default:
                 raise Error(
                     CUSTOM,
