@@ -80,8 +80,9 @@ impl<In: DeserializeOwned> futures::Stream for Incoming<In> {
     }
 }
 
-/// A [`futures::Sink`] of values to send, from [`Socket::outgoing`](super::Socket::outgoing):
-/// of `(value, address)` pairs, and of plain values for the peer of a connected socket.
+/// A [`futures::Sink`] of `(value, address)` pairs to send, from
+/// [`Socket::outgoing`](super::Socket::outgoing) (for a connected socket, pair the values
+/// with [`Socket::peer_addr`](super::Socket::peer_addr)).
 ///
 /// `start_send` encodes the value (and fails at once if it is too large); flushing sends
 /// it. Errors leave the sink usable.
@@ -98,10 +99,7 @@ impl<In: DeserializeOwned> futures::Stream for Incoming<In> {
 /// let tx = udp::Socket::<(), u8>::bind("127.0.0.1:0", opts).await?;
 /// let mut sink = tx.outgoing();
 /// sink.send((5, rx.local_addr()?)).await?;
-/// tx.connect(rx.local_addr()?).await?;
-/// sink.send(6).await?;
 /// assert_eq!(rx.recv().await?, 5);
-/// assert_eq!(rx.recv().await?, 6);
 /// # Ok(())
 /// # }
 /// ```
@@ -162,28 +160,6 @@ impl<Out: Serialize> futures::Sink<(Out, SocketAddr)> for Outgoing<Out> {
 
     fn start_send(self: Pin<&mut Self>, (value, target): (Out, SocketAddr)) -> Result<()> {
         self.get_mut().start(&value, target)
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<()>> {
-        self.get_mut().poll_send_pending(cx)
-    }
-
-    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<()>> {
-        self.get_mut().poll_send_pending(cx)
-    }
-}
-
-impl<Out: Serialize> futures::Sink<Out> for Outgoing<Out> {
-    type Error = Error;
-
-    fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<()>> {
-        self.get_mut().poll_send_pending(cx)
-    }
-
-    fn start_send(self: Pin<&mut Self>, value: Out) -> Result<()> {
-        let this = self.get_mut();
-        let target = this.shared.peer()?;
-        this.start(&value, target)
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<()>> {

@@ -193,8 +193,7 @@ impl<In, Out: Serialize> Socket<In, Out> {
         Ok(())
     }
 
-    /// A [`futures::Sink`] of `(value, address)` pairs, and of values for the connected
-    /// peer.
+    /// A [`futures::Sink`] of `(value, address)` pairs.
     pub fn outgoing(&self) -> Outgoing<Out> {
         Outgoing::new(self.shared.clone())
     }
@@ -276,6 +275,10 @@ where
     /// # Ok(())
     /// # }
     /// ```
+    #[allow(
+        clippy::type_complexity,
+        reason = "the two channel ends, spelled out for the reader"
+    )]
     pub fn into_mpsc(
         self,
         capacity: usize,
