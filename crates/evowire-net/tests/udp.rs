@@ -564,7 +564,7 @@ impl Rng {
 }
 
 /// What a receiver must count for datagrams of one stream arriving with these numbers,
-/// worked out directly from the definitions in PROTOCOL.md §9.3: `(lost, reordered,
+/// worked out directly from the definitions in PROTOCOL.md §9.4: `(lost, reordered,
 /// duplicated)`.
 fn expected_counts(arrivals: &[u64]) -> (u64, u64, u64) {
     let Some(&first) = arrivals.first() else {

@@ -1,5 +1,5 @@
 //! Per-sender sequence tracking on the receiving side, and the bounded table of peers that
-//! both sides keep (`docs/PROTOCOL.md` §9.3).
+//! both sides keep (`docs/PROTOCOL.md` §9.4).
 //!
 //! A receiver remembers, per sender stream, the highest sequence number seen and which of
 //! the [`WINDOW`] numbers up to it arrived (a ring of bits, 128 bytes). A number above the
