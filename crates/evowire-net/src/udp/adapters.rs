@@ -126,11 +126,9 @@ impl<Out> Outgoing<Out> {
         let Some(target) = self.pending else {
             return Poll::Ready(Ok(()));
         };
-        let sent = ready!(self.shared.io.poll_send_to(cx, &self.buf, target));
+        let sent = ready!(self.shared.poll_send(cx, &self.buf, target));
         self.pending = None;
-        sent?;
-        self.shared.count_sent();
-        Poll::Ready(Ok(()))
+        Poll::Ready(sent)
     }
 
     fn start(&mut self, value: &Out, target: SocketAddr) -> Result<()>

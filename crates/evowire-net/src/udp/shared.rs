@@ -6,6 +6,7 @@ use std::hash::{BuildHasher, Hasher};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
+use std::task::{ready, Context, Poll};
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -175,8 +176,23 @@ impl Shared {
         Ok(())
     }
 
-    pub(crate) fn count_sent(&self) {
+    /// Sends an encoded datagram to `target`; to the peer of a connected socket with
+    /// `send` (some systems refuse `sendto` with an address on a connected socket).
+    pub(crate) fn poll_send(
+        &self,
+        cx: &mut Context<'_>,
+        datagram: &[u8],
+        target: SocketAddr,
+    ) -> Poll<Result<()>> {
+        let connected = *lock(&self.connected) == Some(target);
+        let sent = if connected {
+            ready!(self.io.poll_send(cx, datagram))
+        } else {
+            ready!(self.io.poll_send_to(cx, datagram, target))
+        };
+        sent?;
         self.sent.fetch_add(1, Ordering::Relaxed);
+        Poll::Ready(Ok(()))
     }
 
     /// Checks, tracks and decodes one received datagram; returns its value, or `None` when

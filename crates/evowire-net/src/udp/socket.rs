@@ -188,9 +188,7 @@ impl<In, Out: Serialize> Socket<In, Out> {
         buf: &mut Vec<u8>,
     ) -> Result<()> {
         self.shared.encode(value, target, buf)?;
-        self.shared.io.send_to(buf, target).await?;
-        self.shared.count_sent();
-        Ok(())
+        std::future::poll_fn(|cx| self.shared.poll_send(cx, buf, target)).await
     }
 
     /// A [`futures::Sink`] of `(value, address)` pairs.
