@@ -713,6 +713,25 @@ async fn lossy_relay_statistics_match_what_the_relay_did() {
     assert_eq!(stats.lost + invisible, log.dropped.len() as u64);
     assert_eq!(stats.decoded, COUNT - log.dropped.len() as u64);
     assert_accounted(&stats);
+    // One sender (the relay): its own counters are the socket's.
+    let peer = rx.peer_stats(relay_addr).unwrap();
+    assert_eq!(
+        (
+            peer.received,
+            peer.decoded,
+            peer.lost,
+            peer.reordered,
+            peer.duplicated
+        ),
+        (
+            stats.received,
+            stats.decoded,
+            stats.lost,
+            stats.reordered,
+            stats.duplicated
+        )
+    );
+    assert_eq!(peer.highest_seq, last);
 
     // The application got each surviving value once, late ones included.
     let unique: HashSet<u32> = got.iter().copied().collect();
@@ -769,12 +788,14 @@ async fn hundred_thousand_datagrams_from_eight_senders_add_up() {
                     waits += 1;
                 }
             }
-            tx.stats()
+            (sender, tx.local_addr().unwrap(), tx.stats())
         }));
     }
+    let mut addrs = HashMap::new();
     for task in tasks {
-        let stats = within(task).await.unwrap();
+        let (sender, addr, stats) = within(task).await.unwrap();
         assert_eq!(stats.sent, u64::from(EACH));
+        addrs.insert(sender, addr);
     }
     let got = tokio::time::timeout(Duration::from_secs(60), receiver)
         .await
@@ -788,9 +809,16 @@ async fn hundred_thousand_datagrams_from_eight_senders_add_up() {
     assert_eq!(stats.dropped.total(), 0, "{stats:?}");
     assert_accounted(&stats);
     let (mut lost, mut reordered, mut duplicated) = (0, 0, 0);
-    for arrivals in got.values() {
+    for (sender, arrivals) in &got {
         let arrivals: Vec<u64> = arrivals.iter().map(|&n| u64::from(n)).collect();
         let (l, r, d) = expected_counts(&arrivals);
+        let peer = rx.peer_stats(addrs[sender]).unwrap();
+        assert_eq!(
+            (peer.lost, peer.reordered),
+            (l, r),
+            "sender {sender}: {peer:?}"
+        );
+        assert_eq!(peer.decoded, arrivals.len() as u64);
         lost += l;
         reordered += r;
         duplicated += d;
@@ -806,4 +834,66 @@ async fn hundred_thousand_datagrams_from_eight_senders_add_up() {
         "8 senders x {EACH}: {} delivered, {} counted lost, {} reordered",
         stats.decoded, stats.lost, stats.reordered
     );
+}
+
+/// A `tracing` subscriber that keeps every event's fields as text.
+#[derive(Clone, Default)]
+struct EventLog(Arc<std::sync::Mutex<Vec<String>>>);
+
+struct FieldText<'a>(&'a mut String);
+
+impl tracing::field::Visit for FieldText<'_> {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        self.0.push_str(&format!("{}={:?} ", field.name(), value));
+    }
+}
+
+impl tracing::Subscriber for EventLog {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, event: &tracing::Event<'_>) {
+        let mut text = String::new();
+        event.record(&mut FieldText(&mut text));
+        self.0.lock().unwrap().push(text);
+    }
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn each_dropped_datagram_is_a_tracing_event_that_says_why() {
+    let log = EventLog::default();
+    let _guard = tracing::subscriber::set_default(log.clone());
+    let rx = bind::<Reading, ()>(opts()).await;
+    let to = rx.local_addr().unwrap();
+    let other_major =
+        datagrams_of(Protocol::new("telemetry", 2, 0), &[reading(1)]).await[0].clone();
+    let raw = raw_socket().await;
+    raw.send_to(b"garbage", to).await.unwrap();
+    raw.send_to(&other_major, to).await.unwrap();
+    let tx = bind::<(), Reading>(opts()).await;
+    tx.send_to(&reading(2), to).await.unwrap();
+    assert_eq!(within(rx.recv()).await.unwrap(), reading(2));
+
+    let events = log.0.lock().unwrap().clone();
+    let from = raw.local_addr().unwrap().to_string();
+    let dropped: Vec<&String> = events.iter().filter(|e| e.contains(&from)).collect();
+    assert_eq!(dropped.len(), 2, "{events:#?}");
+    assert!(
+        dropped[0].contains("no evowire datagram magic"),
+        "{}",
+        dropped[0]
+    );
+    assert!(
+        dropped[1].contains("another major version"),
+        "{}",
+        dropped[1]
+    );
+    assert!(dropped[1].contains("Major(2)"), "{}", dropped[1]);
 }

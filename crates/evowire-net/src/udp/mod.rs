@@ -55,7 +55,7 @@
 //! | talk to one peer                            | [`Socket::connect`], [`Socket::send`], [`Socket::recv`] |
 //! | use `Stream` / `Sink` combinators           | [`Socket::incoming`], [`Socket::outgoing`]    |
 //! | plug into channels                          | [`Socket::into_mpsc`]                         |
-//! | watch loss, reordering and bad datagrams    | [`Socket::stats`]                             |
+//! | watch loss, reordering and bad datagrams    | [`Socket::stats`], per sender [`Socket::peer_stats`] |
 //! | limit datagram size and tracked peers       | [`Options`]                                   |
 //!
 //! # Size
@@ -76,7 +76,7 @@
 //!
 //! # Observability
 //!
-//! Every dropped datagram is a `tracing` event at debug level (trace for duplicates) with
+//! Every dropped datagram is a `tracing` event at debug level with
 //! the sender's address and the reason.
 
 mod adapters;
@@ -92,4 +92,4 @@ pub use header::{HEADER_LEN, MAGIC, VERSION};
 pub use options::{Options, DEFAULT_MAX_PAYLOAD, DEFAULT_MAX_PEERS, MAX_UDP_PAYLOAD};
 pub use sequence::WINDOW;
 pub use socket::Socket;
-pub use stats::{Dropped, Stats};
+pub use stats::{Dropped, PeerStats, Stats};

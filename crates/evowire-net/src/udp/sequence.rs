@@ -140,7 +140,6 @@ impl<K: Hash + Eq + Copy, V> Peers<K, V> {
         &mut slot.1
     }
 
-    #[cfg(test)]
     pub(crate) fn get(&self, key: &K) -> Option<&V> {
         self.entries.get(key).map(|(_, v)| v)
     }

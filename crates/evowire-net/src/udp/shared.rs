@@ -15,7 +15,7 @@ use tokio::net::UdpSocket;
 use super::header::{self, Identity, Position, Refusal, HEADER_LEN};
 use super::options::Options;
 use super::sequence::{Outcome, Peers, Window};
-use super::stats::Stats;
+use super::stats::{PeerStats, Stats};
 use crate::error::{Error, Result};
 
 /// The numbering of the datagrams sent to one destination.
@@ -28,8 +28,44 @@ struct Outbound {
 /// What a receiver knows of one sender's stream.
 #[derive(Debug)]
 struct Inbound {
-    stream: u32,
     window: Window,
+    stats: PeerStats,
+}
+
+impl Inbound {
+    fn new(pos: Position) -> Inbound {
+        Inbound {
+            window: Window::starting_at(pos.seq),
+            stats: PeerStats {
+                stream: pos.stream,
+                highest_seq: pos.seq,
+                ..PeerStats::default()
+            },
+        }
+    }
+}
+
+/// Adds what a sequence number turned out to be to a set of counters; returns whether the
+/// datagram is delivered.
+fn tally(
+    outcome: Outcome,
+    lost: &mut u64,
+    reordered: &mut u64,
+    duplicated: &mut u64,
+    stale: &mut u64,
+) -> bool {
+    match outcome {
+        Outcome::Next { skipped } => *lost = lost.saturating_add(skipped),
+        Outcome::Late { was_lost } => {
+            *reordered += 1;
+            if was_lost {
+                *lost = lost.saturating_sub(1);
+            }
+        }
+        Outcome::Duplicate => *duplicated += 1,
+        Outcome::Stale => *stale += 1,
+    }
+    matches!(outcome, Outcome::Next { .. } | Outcome::Late { .. })
 }
 
 #[derive(Debug)]
@@ -233,48 +269,42 @@ impl Shared {
         let mut fresh = false;
         let inbound = rx.peers.entry(from, || {
             fresh = true;
-            Inbound {
-                stream: pos.stream,
-                window: Window::starting_at(pos.seq),
-            }
+            Inbound::new(pos)
         });
         let outcome = if fresh {
             Outcome::Next { skipped: 0 }
-        } else if inbound.stream != pos.stream {
+        } else if inbound.stats.stream != pos.stream {
             tracing::debug!(peer = %from, stream = pos.stream, "the peer started a new stream");
-            *inbound = Inbound {
-                stream: pos.stream,
-                window: Window::starting_at(pos.seq),
-            };
+            *inbound = Inbound::new(pos);
             Outcome::Next { skipped: 0 }
         } else {
             inbound.window.observe(pos.seq)
         };
-        let stats = &mut rx.stats;
-        stats.peers = rx.peers.len();
-        stats.peers_evicted = rx.peers.evicted();
-        match outcome {
-            Outcome::Next { skipped } => stats.lost = stats.lost.saturating_add(skipped),
-            Outcome::Late { was_lost } => {
-                stats.reordered += 1;
-                if was_lost {
-                    stats.lost = stats.lost.saturating_sub(1);
-                }
-            }
-            Outcome::Duplicate => {
-                stats.duplicated += 1;
-                tracing::trace!(peer = %from, seq = pos.seq, "dropped a duplicate datagram");
-                return None;
-            }
-            Outcome::Stale => {
-                stats.stale += 1;
-                tracing::debug!(peer = %from, seq = pos.seq, "dropped a datagram too old to check");
-                return None;
-            }
+        let (stats, peer) = (&mut rx.stats, &mut inbound.stats);
+        peer.received += 1;
+        peer.highest_seq = peer.highest_seq.max(pos.seq);
+        tally(
+            outcome,
+            &mut peer.lost,
+            &mut peer.reordered,
+            &mut peer.duplicated,
+            &mut peer.stale,
+        );
+        let deliver = tally(
+            outcome,
+            &mut stats.lost,
+            &mut stats.reordered,
+            &mut stats.duplicated,
+            &mut stats.stale,
+        );
+        if !deliver {
+            tracing::debug!(peer = %from, seq = pos.seq, ?outcome, "dropped a datagram");
+            return None;
         }
         match evowire::from_slice::<In>(payload) {
             Ok(value) => {
                 stats.decoded += 1;
+                peer.decoded += 1;
                 Some(value)
             }
             Err(e) => {
@@ -287,7 +317,7 @@ impl Shared {
                 };
                 *counter += 1;
                 tracing::debug!(peer = %from, seq = pos.seq, error = %e,
-                    "dropped a datagram whose value does not decode");
+                    "dropped a datagram whose value does not decode (offsets count from the payload)");
                 None
             }
         }
@@ -295,8 +325,19 @@ impl Shared {
 
     /// A snapshot of the counters.
     pub(crate) fn stats(&self) -> Stats {
-        let mut stats = lock(&self.receiving).stats.clone();
+        let rx = lock(&self.receiving);
+        let mut stats = rx.stats.clone();
+        stats.peers = rx.peers.len();
+        stats.peers_evicted = rx.peers.evicted();
         stats.sent = self.sent.load(Ordering::Relaxed);
         stats
+    }
+
+    /// The counters of the stream last heard from `peer`, if it is tracked.
+    pub(crate) fn peer_stats(&self, peer: SocketAddr) -> Option<PeerStats> {
+        lock(&self.receiving)
+            .peers
+            .get(&peer)
+            .map(|inbound| inbound.stats.clone())
     }
 }

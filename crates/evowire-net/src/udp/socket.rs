@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 use super::adapters::{Incoming, Outgoing};
 use super::options::Options;
 use super::shared::{lock, Shared};
-use super::stats::Stats;
+use super::stats::{PeerStats, Stats};
 use crate::error::{Error, Result};
 
 /// A UDP socket that sends `Out` values and receives `In` values, one per datagram.
@@ -130,6 +130,29 @@ impl<In, Out> Socket<In, Out> {
     /// reordered, duplicated.
     pub fn stats(&self) -> Stats {
         self.shared.stats()
+    }
+
+    /// The counters of the stream last heard from `peer`, or `None` if nothing came from
+    /// there or the socket forgot it to make room for other senders.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use evowire_net::{udp, Protocol};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), evowire_net::Error> {
+    /// let opts = udp::Options::new(Protocol::new("p", 1, 0));
+    /// let a = udp::Socket::<(), u8>::bind("127.0.0.1:0", opts.clone()).await?;
+    /// let b = udp::Socket::<u8, ()>::bind("127.0.0.1:0", opts).await?;
+    /// a.send_to(&1, b.local_addr()?).await?;
+    /// b.recv().await?;
+    /// let peer = b.peer_stats(a.local_addr()?).unwrap();
+    /// assert_eq!((peer.received, peer.decoded, peer.highest_seq), (1, 1, 0));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn peer_stats(&self, peer: SocketAddr) -> Option<PeerStats> {
+        self.shared.peer_stats(peer)
     }
 
     /// Connects the socket to `addr`: [`send`](Self::send) goes there, and the OS only

@@ -48,6 +48,40 @@ pub struct Stats {
     pub peers_evicted: u64,
 }
 
+/// Counters of one sender stream, from
+/// [`Socket::peer_stats`](super::Socket::peer_stats): the datagrams of the stream that
+/// passed the header check.
+///
+/// They start over when the sender starts a new stream (a new socket on the same address)
+/// or after the receiver forgot the sender to make room for others.
+///
+/// # Examples
+///
+/// ```
+/// let peer = evowire_net::udp::PeerStats::default();
+/// assert_eq!((peer.received, peer.lost), (0, 0));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PeerStats {
+    /// The stream id the sender chose.
+    pub stream: u32,
+    /// The highest sequence number seen.
+    pub highest_seq: u64,
+    /// Datagrams of the stream received.
+    pub received: u64,
+    /// Datagrams whose value decoded and was handed to the application.
+    pub decoded: u64,
+    /// Sequence numbers skipped that have not arrived since.
+    pub lost: u64,
+    /// Datagrams that arrived after one with a higher number.
+    pub reordered: u64,
+    /// Datagrams whose number had already arrived.
+    pub duplicated: u64,
+    /// Datagrams too far behind the highest number to check.
+    pub stale: u64,
+}
+
 /// Datagrams refused before their value reached the application, by reason.
 ///
 /// # Examples
