@@ -68,6 +68,7 @@
 //! | keep a client connected (send, call, receive pushes)  | [`Reconnecting`]                      |
 //! | run over TLS, Unix sockets or anything async          | [`Connection::client`], [`Connection::server`] |
 //! | only frame typed messages over your own transport     | [`MessageCodec`] with tokio-util's `Framed` |
+//! | send typed datagrams over UDP                         | [`udp::Socket`]                       |
 //!
 //! # Types and versions
 //!
@@ -131,6 +132,7 @@ mod inbound;
 mod listener;
 mod options;
 mod reconnect;
+pub mod udp;
 
 pub use codec::{MessageCodec, DEFAULT_MAX_FRAME_LENGTH};
 pub use conn::{Connection, Handler, Receiver, Sender};
