@@ -155,7 +155,10 @@ pub use async_nats;
 pub use crate::client::Client;
 pub use crate::error::{BoxError, Error, Result};
 pub use crate::jetstream::{
-    Consumer, Deliveries, Delivery, DeliveryInfo, JetStream, PendingAck, ProcessOptions,
+    Consumer, Counters, Deliveries, Delivery, DeliveryInfo, Event, JetStream, PendingAck,
+    ProcessOptions, ProcessSummary, StopSignal, DEFAULT_STOP_DEADLINE, HEADER_DEAD_LETTER_CONSUMER,
+    HEADER_DEAD_LETTER_DELIVERIES, HEADER_DEAD_LETTER_ERROR, HEADER_DEAD_LETTER_SEQUENCE,
+    HEADER_DEAD_LETTER_STREAM, HEADER_DEAD_LETTER_SUBJECT,
 };
 pub use crate::message::{
     Message, MessageType, ParseVersionError, Version, CONTENT_TYPE, HEADER_CONTENT_TYPE,
