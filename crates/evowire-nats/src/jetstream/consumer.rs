@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::marker::PhantomData;
+use std::time::Duration;
 
 use async_nats::jetstream::consumer::{Info, PullConsumer, PushConsumer};
 
@@ -10,9 +11,14 @@ use super::JetStream;
 use crate::error::{Error, Result};
 use crate::message::Message;
 
-/// The idle heartbeat a pull asks for (async-nats's default): a pull that hears nothing
-/// for twice as long reports a missed heartbeat.
-const PULL_HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(15);
+/// How long a pull request of [`Consumer::process`] waits at the server. The server keeps
+/// a request after the client has dropped its subscription and would send it messages
+/// that nobody reads, so `process` keeps it short.
+pub(crate) const PULL_EXPIRES: Duration = Duration::from_secs(5);
+
+/// The idle heartbeat such a pull asks for: a pull that hears nothing for twice as long
+/// reports a missed heartbeat.
+const PULL_HEARTBEAT: Duration = Duration::from_secs(2);
 
 /// The untyped consumer behind a [`Consumer`].
 #[derive(Clone)]
@@ -138,6 +144,7 @@ impl<T: Message> Consumer<T> {
                     None => c.messages().await,
                     Some(batch) => {
                         c.stream()
+                            .expires(PULL_EXPIRES)
                             .heartbeat(PULL_HEARTBEAT)
                             .max_messages_per_batch(batch)
                             .messages()

@@ -1,7 +1,7 @@
 //! Dead letters: a message that keeps failing is published, with its own headers and the
 //! last error, to a subject the application chooses, then terminated.
 
-use async_nats::jetstream::context::PublishErrorKind;
+use async_nats::jetstream::context::GetStreamByNameErrorKind;
 use async_nats::{HeaderMap, HeaderValue, Subject};
 use bytes::Bytes;
 
@@ -60,24 +60,25 @@ impl DeadLetter<'_> {
     }
 
     /// Publishes it on `to`: through JetStream, waiting for the stream's ack, when a
-    /// stream captures `to`; otherwise on core NATS, flushed to the server.
+    /// stream captures `to`; otherwise on core NATS, flushed to the server. (A JetStream
+    /// publish where no stream listens would wait for an ack from any core subscriber.)
     pub(crate) async fn publish(
         &self,
         ctx: &async_nats::jetstream::Context,
-        client: &async_nats::Client,
         to: &Subject,
     ) -> Result<()> {
         let headers = self.headers();
-        let stored = match ctx
-            .publish_with_headers(to.clone(), headers.clone(), self.payload.clone())
-            .await
-        {
-            Ok(ack) => ack.await,
-            Err(e) => Err(e),
-        };
-        match stored {
-            Ok(_) => Ok(()),
-            Err(e) if e.kind() == PublishErrorKind::StreamNotFound => {
+        match ctx.stream_by_subject(to.as_str()).await {
+            Ok(_) => {
+                ctx.publish_with_headers(to.clone(), headers, self.payload.clone())
+                    .await
+                    .map_err(|e| Error::nats("dead-letter publish", to.as_str(), e))?
+                    .await
+                    .map_err(|e| Error::nats("dead-letter publish", to.as_str(), e))?;
+                Ok(())
+            }
+            Err(e) if e.kind() == GetStreamByNameErrorKind::NotFound => {
+                let client = ctx.client();
                 client
                     .publish_with_headers(to.clone(), headers, self.payload.clone())
                     .await
@@ -87,7 +88,7 @@ impl DeadLetter<'_> {
                     .await
                     .map_err(|e| Error::nats("dead-letter flush", to.as_str(), e))
             }
-            Err(e) => Err(Error::nats("dead-letter publish", to.as_str(), e)),
+            Err(e) => Err(Error::nats("dead-letter stream lookup", to.as_str(), e)),
         }
     }
 }

@@ -6,9 +6,15 @@
 //! delay), or dead-lettered and terminated. On stop the loop stops fetching, drops the
 //! consumer's subscription and waits for the running futures up to the deadline; then a
 //! watch channel tells the rest to cut their handler off and nak their message.
+//!
+//! The server keeps this worker's last pull request until it expires and would hand a
+//! message nak'ed after the stop to that request, whose subscription is gone. So once
+//! stopping, naks carry a delay of at least [`PULL_EXPIRES`] plus a second: the message
+//! comes back to a live worker instead of waiting out `ack_wait`.
 
 use std::fmt::{self, Display};
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,7 +26,7 @@ use futures::stream::FuturesUnordered;
 use futures::StreamExt;
 use tokio::sync::watch;
 
-use super::consumer::Consumer;
+use super::consumer::{Consumer, PULL_EXPIRES};
 use super::dead_letter::DeadLetter;
 use super::delivery::{double_ack, send_ack, Delivery, DeliveryInfo, RawError, Unreadable};
 use super::events::{Count, Counters, Event, ProcessSummary};
@@ -229,6 +235,8 @@ struct Run<'a, T> {
     max_deliver: Option<i64>,
     local: Counters,
     abandon: watch::Receiver<bool>,
+    /// Set once `process` stops fetching.
+    stopping: AtomicBool,
 }
 
 /// A message's identity, for events and dead letters.
@@ -336,6 +344,7 @@ impl<T: Message> Consumer<T> {
                 .or((self.max_deliver > 0).then_some(self.max_deliver)),
             local: Counters::new(),
             abandon,
+            stopping: AtomicBool::new(false),
         };
         let stopped = async {
             match &options.stop {
@@ -366,6 +375,7 @@ impl<T: Message> Consumer<T> {
             }
         }
         // Stop fetching, then give the running handlers the deadline.
+        run.stopping.store(true, Ordering::Relaxed);
         drop(messages);
         let finish = async { while in_flight.next().await.is_some() {} };
         if tokio::time::timeout(options.stop_deadline, finish)
@@ -515,9 +525,7 @@ impl<T: Message> Run<'_, T> {
                 delivered: failed.delivered,
                 error: &failed.error,
             };
-            let js = &self.consumer.js;
-            let client = js.context().client();
-            if let Err(error) = letter.publish(js.context(), &client, to).await {
+            if let Err(error) = letter.publish(self.consumer.js.context(), to).await {
                 self.event(Event::DeadLetterFailed {
                     stream_sequence: failed.stream_sequence,
                     error,
@@ -548,6 +556,13 @@ impl<T: Message> Run<'_, T> {
 
     /// Sends a nak or term; a failure is counted and reported.
     async fn settle(&self, acker: &Acker, kind: AckKind, subject: &Subject, stream_sequence: u64) {
+        let kind = match kind {
+            AckKind::Nak(delay) if self.stopping.load(Ordering::Relaxed) => {
+                let after_pull = PULL_EXPIRES + Duration::from_secs(1);
+                AckKind::Nak(Some(delay.unwrap_or_default().max(after_pull)))
+            }
+            kind => kind,
+        };
         let operation = if matches!(kind, AckKind::Term) {
             "term"
         } else {
