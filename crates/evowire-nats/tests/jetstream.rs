@@ -423,3 +423,133 @@ async fn publish_without_a_stream_is_no_responders() {
         "{err:?}"
     );
 }
+
+#[tokio::test]
+async fn push_consumer_processes_acks_and_redelivers_like_a_pull_consumer() {
+    use evowire_nats::async_nats::jetstream::consumer::push;
+    use evowire_nats::{Counters, StopSignal};
+    let server = support::server();
+    let client = server.client().await;
+    let js = client.jetstream();
+    let (stream_name, subject) = new_stream(&js, "jtpush").await;
+    for id in 0..100 {
+        js.publish(
+            format!("{subject}.jobs"),
+            &Job {
+                id,
+                payload: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let config = push::Config {
+        durable_name: Some("pushed".into()),
+        deliver_subject: client.get_ref().new_inbox(),
+        ack_policy: AckPolicy::Explicit,
+        ack_wait: Duration::from_secs(30),
+        flow_control: true,
+        idle_heartbeat: Duration::from_secs(1),
+        ..Default::default()
+    };
+    let consumer = js
+        .push_consumer::<Job>(&stream_name, config.clone())
+        .await
+        .unwrap();
+    assert!(consumer.push_consumer().is_some() && consumer.pull_consumer().is_none());
+    let log: Arc<Mutex<Vec<(u64, i64)>>> = Arc::default();
+    let counters = Counters::new();
+    let stop = StopSignal::new();
+    let worker = tokio::spawn({
+        let log = log.clone();
+        let options = ProcessOptions::new()
+            .with_counters(counters.clone())
+            .with_stop_signal(stop.clone());
+        async move {
+            consumer
+                .process(options, |job, info| {
+                    let log = log.clone();
+                    async move {
+                        log.lock().unwrap().push((job.id, info.delivered));
+                        if job.id == 5 && info.delivered == 1 {
+                            return Err("busy");
+                        }
+                        Ok(())
+                    }
+                })
+                .await
+        }
+    });
+    wait_until(Duration::from_secs(10), "100 jobs processed", || {
+        counters.snapshot().processed == 100
+    })
+    .await;
+    stop.stop();
+    let summary = worker.await.unwrap().unwrap();
+    assert_eq!((summary.processed, summary.failed), (100, 1));
+    let mut log = log.lock().unwrap().clone();
+    log.sort_unstable();
+    let mut want: Vec<(u64, i64)> = (0..100).map(|id| (id, 1)).collect();
+    want.insert(6, (5, 2));
+    assert_eq!(log, want);
+    let consumer = js.push_consumer::<Job>(&stream_name, config).await.unwrap();
+    let info = consumer.info().await.unwrap();
+    assert_eq!((info.num_pending, info.num_ack_pending), (0, 0));
+}
+
+#[tokio::test]
+async fn ordered_consumer_reads_the_stream_in_order_and_reports_unreadable_messages() {
+    use evowire_nats::async_nats::jetstream::consumer::push;
+    let server = support::server();
+    let client = server.client().await;
+    let js = client.jetstream();
+    let (stream_name, subject) = new_stream(&js, "jtordered").await;
+    let jobs = format!("{subject}.jobs");
+    for id in 0..50 {
+        if id == 20 {
+            js.context()
+                .publish(jobs.clone(), vec![0x1B].into())
+                .await
+                .unwrap()
+                .await
+                .unwrap();
+        }
+        js.publish(
+            jobs.as_str(),
+            &Job {
+                id,
+                payload: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let mut messages = js
+        .ordered::<Job>(
+            &stream_name,
+            push::OrderedConfig {
+                deliver_subject: client.get_ref().new_inbox(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let mut seen = Vec::new();
+    for seq in 1..=51u64 {
+        let item = tokio::time::timeout(Duration::from_secs(5), messages.next())
+            .await
+            .expect("next ordered message")
+            .expect("the stream goes on");
+        match item {
+            Ok(delivery) => {
+                assert_eq!(delivery.info.stream_sequence, seq);
+                seen.push(delivery.value.id);
+            }
+            Err(Error::Decode { subject, .. }) => {
+                assert_eq!((seq, subject.as_str()), (21, jobs.as_str()));
+            }
+            Err(other) => panic!("unexpected error at #{seq}: {other:?}"),
+        }
+    }
+    assert_eq!(seen, (0..50).collect::<Vec<_>>());
+}
