@@ -14,8 +14,8 @@
 //! Every server's pid is written to a pid file in `$TMPDIR/evowire-nats-test-pids`, named
 //! after the server and holding the test process's pid; each test binary first kills the
 //! servers left by test processes that no longer run (killed before they could clean up)
-//! and removes their files. Servers run in their own process group, so a Ctrl-C in the
-//! terminal reaches the test process (whose drop guards clean up), not them.
+//! and removes their files and directories. Servers stay in the test process's process
+//! group, so a Ctrl-C in the terminal, or a CI timeout that kills the group, ends them too.
 #![allow(dead_code)]
 
 pub mod cluster;
@@ -23,7 +23,6 @@ pub mod cluster;
 use std::ffi::OsString;
 use std::io::Read;
 use std::net::{TcpListener, TcpStream};
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -198,7 +197,6 @@ fn spawn(bin: &Path, port: u16, dir: &Path, args: &[OsString]) -> Result<Child, 
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
-        .process_group(0)
         .spawn()
         .map_err(|e| format!("spawn: {e}"))?;
     remember_pid(child.id());
@@ -246,6 +244,19 @@ fn forget_pid(pid: u32) {
     let _ = std::fs::remove_file(pid_dir().join(pid.to_string()));
 }
 
+/// Whether process `pid` runs (exists and is not a zombie waiting to be reaped).
+fn is_running(pid: u32) -> bool {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return false;
+    };
+    // "pid (comm) state ...": the state follows the last ')'.
+    let state = stat
+        .rsplit(')')
+        .next()
+        .and_then(|rest| rest.trim_start().chars().next());
+    !matches!(state, Some('Z' | 'X') | None)
+}
+
 /// Kills the servers of test processes that are gone (once per test binary).
 fn sweep_stale_servers() {
     static SWEPT: OnceLock<()> = OnceLock::new();
@@ -263,7 +274,7 @@ fn sweep_stale_servers() {
                 let _ = std::fs::remove_file(&path);
                 continue;
             };
-            if Path::new(&format!("/proc/{owner}")).exists() {
+            if is_running(owner) {
                 continue; // Its test process still runs (another test binary, now).
             }
             // Only a nats-server: the pid may have been reused since.
@@ -277,8 +288,22 @@ fn sweep_stale_servers() {
                     .status();
             }
             let _ = std::fs::remove_file(&path);
+            remove_dirs_of(owner);
         }
     });
+}
+
+/// Removes the server directories of the gone test process `owner` (see [`new_dir`]).
+fn remove_dirs_of(owner: u32) {
+    let prefix = format!("evowire-nats-test-{owner}-");
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if entry.file_name().to_string_lossy().starts_with(&prefix) {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 /// Finds (or installs, once per test binary) the `nats-server` binary.
