@@ -5,24 +5,15 @@
 
 mod support;
 
+use support::js::{wait_drained, Job};
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use evowire_nats::async_nats::jetstream::consumer::{pull, AckPolicy};
 use evowire_nats::async_nats::jetstream::stream;
-use evowire_nats::{Counters, Event, JetStream, Message, MessageType, ProcessOptions, StopSignal};
-use serde::{Deserialize, Serialize};
-
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
-struct Job {
-    id: u64,
-    payload: String,
-}
-
-impl Message for Job {
-    const TYPE: MessageType = MessageType::new("test.Job", 1, 0);
-}
+use evowire_nats::{Counters, Event, JetStream, ProcessOptions, StopSignal};
 
 const STREAM: &str = "CLUSTERED";
 const SUBJECT: &str = "clustered.jobs";
@@ -69,6 +60,12 @@ async fn publish_at_least_once(js: &JetStream, ids: std::ops::Range<u64>) -> u64
         }
     }
     retries
+}
+
+/// The stream's state and cluster info, from the server.
+async fn stream_info(js: &JetStream) -> stream::Info {
+    let mut stream = js.context().get_stream(STREAM).await.unwrap();
+    stream.info().await.unwrap().clone()
 }
 
 /// The index of the node `name` (`<cluster>-n<i>`).
@@ -151,15 +148,7 @@ async fn cluster_losing_a_node_delivers_every_message_at_least_once() {
     let mut id = 0;
     while id < MESSAGES {
         if id == KILL_AT {
-            let info = js
-                .context()
-                .get_stream(STREAM)
-                .await
-                .unwrap()
-                .info()
-                .await
-                .unwrap()
-                .clone();
+            let info = stream_info(&js).await;
             let leader = info
                 .cluster
                 .and_then(|c| c.leader)
@@ -199,35 +188,14 @@ async fn cluster_losing_a_node_delivers_every_message_at_least_once() {
         )
         .await
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let info = check.info().await.unwrap();
-        if info.num_pending == 0 && info.num_ack_pending == 0 {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "consumer not drained: {} pending, {} unacked",
-            info.num_pending,
-            info.num_ack_pending
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_drained(&check).await;
     stop.stop();
     let summary = worker.await.unwrap().unwrap();
 
     // The restarted node caught up: all three replicas current.
     let deadline = Instant::now() + Duration::from_secs(30);
     let stored = loop {
-        let info = js
-            .context()
-            .get_stream(STREAM)
-            .await
-            .unwrap()
-            .info()
-            .await
-            .unwrap()
-            .clone();
+        let info = stream_info(&js).await;
         let cluster_info = info.cluster.clone().expect("cluster info");
         let current = cluster_info
             .replicas

@@ -6,106 +6,20 @@
 
 mod support;
 
+use support::js::{durable, job, new_stream, publish_jobs, wait_drained, wait_until, Job};
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use evowire_nats::async_nats::jetstream::consumer::{pull, AckPolicy};
-use evowire_nats::async_nats::jetstream::stream;
+use evowire_nats::async_nats::jetstream::consumer::pull;
 use evowire_nats::{
-    Consumer, Counters, Error, Event, JetStream, Message, MessageType, ProcessOptions,
-    ProcessSummary, StopSignal, HEADER_DEAD_LETTER_CONSUMER, HEADER_DEAD_LETTER_DELIVERIES,
-    HEADER_DEAD_LETTER_ERROR, HEADER_DEAD_LETTER_SEQUENCE, HEADER_DEAD_LETTER_STREAM,
-    HEADER_DEAD_LETTER_SUBJECT, HEADER_TYPE,
+    Counters, Error, Event, ProcessOptions, ProcessSummary, StopSignal,
+    HEADER_DEAD_LETTER_CONSUMER, HEADER_DEAD_LETTER_DELIVERIES, HEADER_DEAD_LETTER_ERROR,
+    HEADER_DEAD_LETTER_SEQUENCE, HEADER_DEAD_LETTER_STREAM, HEADER_DEAD_LETTER_SUBJECT,
+    HEADER_TYPE,
 };
 use futures::StreamExt;
-use serde::{Deserialize, Serialize};
-
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
-struct Job {
-    id: u64,
-    payload: String,
-}
-
-impl Message for Job {
-    const TYPE: MessageType = MessageType::new("test.Job", 1, 0);
-}
-
-fn job(id: u64) -> Job {
-    Job {
-        id,
-        payload: format!("job {id}"),
-    }
-}
-
-/// A new stream capturing `<prefix><n>.>`; returns (stream name, subject prefix).
-async fn new_stream(js: &JetStream, prefix: &str) -> (String, String) {
-    let subject = support::unique(prefix);
-    let name = subject.to_uppercase();
-    js.context()
-        .create_stream(stream::Config {
-            name: name.clone(),
-            subjects: vec![format!("{subject}.>")],
-            ..Default::default()
-        })
-        .await
-        .expect("create stream");
-    (name, subject)
-}
-
-fn durable(name: &str, ack_wait: Duration, max_deliver: i64) -> pull::Config {
-    pull::Config {
-        durable_name: Some(name.into()),
-        ack_policy: AckPolicy::Explicit,
-        ack_wait,
-        max_deliver,
-        ..Default::default()
-    }
-}
-
-async fn publish_jobs(js: &JetStream, subject: &str, ids: std::ops::Range<u64>) {
-    for chunk in ids.collect::<Vec<_>>().chunks(1000) {
-        let mut acks = Vec::with_capacity(chunk.len());
-        for &id in chunk {
-            acks.push(
-                js.publish_deferred(subject.to_owned(), &job(id))
-                    .await
-                    .unwrap(),
-            );
-        }
-        futures::future::try_join_all(acks).await.unwrap();
-    }
-}
-
-/// Waits until `done` holds, for at most `limit`.
-async fn wait_until(limit: Duration, what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + limit;
-    while !done() {
-        assert!(
-            Instant::now() < deadline,
-            "timed out after {limit:?} waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-/// Waits until the consumer has nothing pending and nothing unacknowledged.
-async fn wait_drained<T: Message>(consumer: &Consumer<T>) {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        let info = consumer.info().await.unwrap();
-        if info.num_pending == 0 && info.num_ack_pending == 0 {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "consumer not drained: {} pending, {} unacked",
-            info.num_pending,
-            info.num_ack_pending
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
 
 /// Events, recorded by a `with_on_event` callback as their Display text and kind.
 #[derive(Clone, Default)]
@@ -169,7 +83,10 @@ async fn poison_message_gets_max_deliver_attempts_then_is_dead_lettered_with_the
     let consumer = js
         .consumer::<Job>(
             &stream_name,
-            durable("poison", Duration::from_secs(30), MAX_DELIVER),
+            pull::Config {
+                max_deliver: MAX_DELIVER,
+                ..durable("poison", Duration::from_secs(30))
+            },
         )
         .await
         .unwrap();
@@ -288,7 +205,13 @@ async fn poison_message_gets_max_deliver_attempts_then_is_dead_lettered_with_the
         events.texts()
     );
     let consumer = js
-        .consumer::<Job>(&stream_name, durable("poison", Duration::from_secs(30), 3))
+        .consumer::<Job>(
+            &stream_name,
+            pull::Config {
+                max_deliver: 3,
+                ..durable("poison", Duration::from_secs(30))
+            },
+        )
         .await
         .unwrap();
     wait_drained(&consumer).await;
@@ -318,7 +241,7 @@ async fn unreadable_messages_are_dead_lettered_into_a_stream_with_the_decode_err
     publish_jobs(&js, &jobs, 2..3).await;
 
     let consumer = js
-        .consumer::<Job>(&stream_name, durable("strict", Duration::from_secs(30), 0))
+        .consumer::<Job>(&stream_name, durable("strict", Duration::from_secs(30)))
         .await
         .unwrap();
     let offsets: Arc<Mutex<Vec<Option<u64>>>> = Arc::default();
@@ -404,7 +327,7 @@ async fn graceful_stop_under_load_loses_nothing_and_redoes_nothing_that_was_acke
     let js = client.jetstream();
     let (stream_name, subject) = new_stream(&js, "stop").await;
     publish_jobs(&js, &format!("{subject}.jobs"), 0..MESSAGES).await;
-    let config = durable("stoppers", Duration::from_secs(1), 0);
+    let config = durable("stoppers", Duration::from_secs(1));
 
     // Worker A: handlers take a few ms; it is told to stop after 600 have started.
     let started_a: Arc<Mutex<Vec<u64>>> = Arc::default();
@@ -522,7 +445,7 @@ async fn handlers_past_the_stop_deadline_are_cut_off_and_their_messages_come_bac
     let (stream_name, subject) = new_stream(&js, "deadline").await;
     publish_jobs(&js, &format!("{subject}.jobs"), 0..3).await;
     // ack_wait is long: a quick redelivery can only come from the nak of a cut-off handler.
-    let config = durable("hangers", Duration::from_secs(60), 0);
+    let config = durable("hangers", Duration::from_secs(60));
     let consumer = js
         .consumer::<Job>(&stream_name, config.clone())
         .await

@@ -51,39 +51,23 @@ impl<T> fmt::Debug for Consumer<T> {
 impl<T: Message> Consumer<T> {
     /// Wraps an `async_nats` pull consumer; `js` publishes its dead letters.
     pub fn new(js: &JetStream, inner: PullConsumer) -> Consumer<T> {
-        let info = inner.cached_info();
-        let (name, stream, max_deliver) = (
-            info.name.clone(),
-            info.stream_name.clone(),
-            info.config.max_deliver,
-        );
-        Consumer::with_kind(js, Kind::Pull(inner), name, stream, max_deliver)
+        let info = inner.cached_info().clone();
+        Consumer::with_kind(js, Kind::Pull(inner), info)
     }
 
     /// Wraps an `async_nats` push consumer; `js` publishes its dead letters.
     pub fn new_push(js: &JetStream, inner: PushConsumer) -> Consumer<T> {
-        let info = inner.cached_info();
-        let (name, stream, max_deliver) = (
-            info.name.clone(),
-            info.stream_name.clone(),
-            info.config.max_deliver,
-        );
-        Consumer::with_kind(js, Kind::Push(inner), name, stream, max_deliver)
+        let info = inner.cached_info().clone();
+        Consumer::with_kind(js, Kind::Push(inner), info)
     }
 
-    fn with_kind(
-        js: &JetStream,
-        kind: Kind,
-        name: String,
-        stream: String,
-        max_deliver: i64,
-    ) -> Consumer<T> {
+    fn with_kind(js: &JetStream, kind: Kind, info: Info) -> Consumer<T> {
         Consumer {
             kind,
             js: js.clone(),
-            name,
-            stream,
-            max_deliver,
+            name: info.name,
+            stream: info.stream_name,
+            max_deliver: info.config.max_deliver,
             _marker: PhantomData,
         }
     }

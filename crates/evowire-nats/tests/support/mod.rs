@@ -19,6 +19,7 @@
 #![allow(dead_code)]
 
 pub mod cluster;
+pub mod js;
 
 use std::ffi::OsString;
 use std::io::Read;
