@@ -232,8 +232,14 @@ async fn unreadable_messages_are_dead_lettered_into_a_stream_with_the_decode_err
     // a good one.
     let mut truncated = evowire::to_vec(&job(1)).unwrap();
     truncated.truncate(3);
+    // Its own headers: one for the application, and JetStream publish directives meant for
+    // its stream only, which would make the dead-letter stream refuse the letter.
+    let mut headers = evowire_nats::async_nats::HeaderMap::new();
+    headers.insert("Trace-Id", "t-42");
+    headers.insert("Nats-Expected-Stream", stream_name.as_str());
+    headers.insert("Nats-Msg-Id", "first");
     js.context()
-        .publish(jobs.clone(), truncated.clone().into())
+        .publish_with_headers(jobs.clone(), headers, truncated.clone().into())
         .await
         .unwrap()
         .await
@@ -307,6 +313,11 @@ async fn unreadable_messages_are_dead_lettered_into_a_stream_with_the_decode_err
         .await
         .unwrap();
     assert_eq!(stored.payload.as_ref(), truncated.as_slice());
+    let header = |name: &str| stored.headers.get(name).map(|v| v.as_str().to_owned());
+    assert_eq!(header("Trace-Id").as_deref(), Some("t-42"));
+    assert_eq!(header("Nats-Expected-Stream"), None);
+    assert_eq!(header("Nats-Msg-Id"), None);
+    assert_eq!(header(HEADER_DEAD_LETTER_SEQUENCE).as_deref(), Some("1"));
     let error = stored
         .headers
         .get(HEADER_DEAD_LETTER_ERROR)

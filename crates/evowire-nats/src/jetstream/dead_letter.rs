@@ -43,7 +43,19 @@ fn one_line(text: &str) -> HeaderValue {
 
 impl DeadLetter<'_> {
     fn headers(&self) -> HeaderMap {
-        let mut headers = self.headers.cloned().unwrap_or_default();
+        // The message's own headers, except those that steer a JetStream publish
+        // (`Nats-Msg-Id`, `Nats-Expected-*`, `Nats-Rollup`, …): they were meant for the
+        // original stream and could make the dead-letter stream refuse or drop the letter.
+        let mut headers = HeaderMap::new();
+        for (name, values) in self.headers.into_iter().flat_map(HeaderMap::iter) {
+            let name_str: &str = name.as_ref();
+            if name_str.to_ascii_lowercase().starts_with("nats-") {
+                continue;
+            }
+            for value in values {
+                headers.append(name.clone(), value.clone());
+            }
+        }
         headers.insert(HEADER_DEAD_LETTER_ERROR, one_line(self.error));
         headers.insert(HEADER_DEAD_LETTER_SUBJECT, self.subject.as_str());
         headers.insert(HEADER_DEAD_LETTER_STREAM, one_line(self.stream));

@@ -173,7 +173,8 @@ impl ProcessOptions {
     }
 
     /// Publishes every message that is given up (out of deliveries, or unreadable) on
-    /// `subject` before terminating it: its payload as it was, its own headers, and the
+    /// `subject` before terminating it: its payload as it was, its own headers (except the
+    /// `Nats-*` ones that steer a JetStream publish, such as `Nats-Msg-Id`), and the
     /// `Evowire-Dead-Letter-*` headers ([`HEADER_DEAD_LETTER_ERROR`](crate::HEADER_DEAD_LETTER_ERROR)
     /// with the last error, the original subject, stream, consumer, stream sequence and
     /// number of deliveries). When a stream captures `subject` the publish waits for its
