@@ -11,8 +11,11 @@
 //!   [`Client::serve`] to answer requests concurrently, optionally in a queue group so N
 //!   workers share the load;
 //! * **durable delivery** (JetStream): [`JetStream::publish`] waits for the stream's ack,
-//!   and a durable [`Consumer`] acks a message only after its handler succeeded, so a
-//!   crashed worker's messages are redelivered (at least once, nothing lost).
+//!   and a durable [`Consumer`] (pull or push) acks a message only after its handler
+//!   succeeded, so a crashed worker's messages are redelivered (at least once, nothing
+//!   lost); [`Consumer::process`] retries with backoff, moves messages that keep failing to
+//!   a dead-letter subject, reports every failure and stops gracefully;
+//!   [`JetStream::ordered`] reads a stream in order.
 //!
 //! This is a sibling of `evowire-net` rather than a module of it: it shares the format
 //! crate `evowire` and the ideas (a message type name with a major.minor version; minor
@@ -96,13 +99,15 @@
 //!         ..Default::default()
 //!     })
 //!     .await?;
-//! // Acks each message after the handler returned Ok; runs until the task is dropped.
-//! consumer
+//! // Acks each message after the handler returned Ok; runs until the consumer ends or a
+//! // stop signal is given (ProcessOptions::with_stop_signal), then says what it did.
+//! let summary = consumer
 //!     .process(ProcessOptions::new(), |msg, info| async move {
 //!         println!("#{} (delivery {}): {}", info.stream_sequence, info.delivered, msg.content);
 //!         Ok::<_, std::convert::Infallible>(())
 //!     })
 //!     .await?;
+//! println!("{} processed", summary.processed);
 //! # Ok(())
 //! # }
 //! ```
@@ -133,10 +138,51 @@
 //! after the handler succeeded, so delivery is at least once and handlers should be
 //! idempotent (or count duplicates by [`DeliveryInfo::stream_sequence`]).
 //!
+//! # Failures in `process`: retries, dead letters, events, stopping
+//!
+//! [`Consumer::process`] settles every message it receives:
+//!
+//! | what happened                         | what `process` does                                     |
+//! |---------------------------------------|---------------------------------------------------------|
+//! | handler returned `Ok`                 | ack, wait for the server's confirmation                 |
+//! | handler returned `Err`                | nak, redelivered after the [backoff](ProcessOptions::with_backoff) delay |
+//! | … on the last delivery ([`max_deliver`](ProcessOptions::with_max_deliver), by default the consumer's) | publish to the [dead-letter subject](ProcessOptions::with_dead_letter) with its headers and the error, then terminate |
+//! | payload does not decode, or incompatible sender | dead-letter (if a subject is set), terminate  |
+//! | stop signal given                     | stop fetching, let running handlers finish up to the [deadline](ProcessOptions::with_stop_deadline), return a [`ProcessSummary`] |
+//! | handler still running at the deadline | cut it off, nak its message                              |
+//!
+//! Each failure is an [`Event`] for [`ProcessOptions::with_on_event`] (and a `tracing`
+//! warning), and is counted in [`Counters`] ([`ProcessOptions::with_counters`]).
+//!
+//! # While the server is away
+//!
+//! The client (async-nats) reconnects by itself, forever unless
+//! [`ConnectOptions::max_reconnects`](async_nats::ConnectOptions::max_reconnects) says
+//! otherwise, to any server it knows (give all of a cluster's URLs to
+//! [`Client::connect`]). Meanwhile:
+//!
+//! * [`Client::publish`] returns `Ok` at once: the message waits in the client's buffer of
+//!   [`client_capacity`](async_nats::ConnectOptions::client_capacity) commands (2,048 by
+//!   default) and is sent after the reconnect. When the buffer is full, `publish` waits
+//!   until the connection is back. Core NATS still delivers at most once: a subscriber on
+//!   another connection that has not reconnected yet misses it.
+//! * Subscriptions stay open and are renewed on the new connection before the buffered
+//!   messages go out; messages published by others while this client was away are lost to
+//!   it (use JetStream when that matters).
+//! * [`Client::request`] fails with [`Error::Timeout`] after its own timeout.
+//! * [`JetStream::publish`] fails with [`Error::Nats`] (`"jetstream publish"`) once the
+//!   context's ack timeout (5 s by default) passes; the message may or may not be stored,
+//!   so publish again (at least once). A running [`Consumer::process`] reports
+//!   [`Event::ConsumerError`]s and goes on when the server is back.
+//! * When the client gives up (after `max_reconnects` failed attempts) the connection is
+//!   closed: subscriptions end, and `publish` and `request` fail at once with
+//!   [`Error::Nats`].
+//!
 //! # Requirements
 //!
 //! Any NATS server 2.2 or newer; JetStream needs a server started with `-js`. Tested with
-//! Debian's `nats-server` 2.9. async-nats is built with its `ring` TLS backend, `jetstream`
+//! Debian's `nats-server` 2.9 (single servers and a three-node cluster), pull, push and
+//! ordered consumers included. async-nats is built with its `ring` TLS backend, `jetstream`
 //! and `nuid` features only; a program that needs newer server features can enable
 //! async-nats's `server_2_10` (and later) features itself.
 
@@ -155,7 +201,10 @@ pub use async_nats;
 pub use crate::client::Client;
 pub use crate::error::{BoxError, Error, Result};
 pub use crate::jetstream::{
-    Consumer, Deliveries, Delivery, DeliveryInfo, JetStream, PendingAck, ProcessOptions,
+    Consumer, Counters, Deliveries, Delivery, DeliveryInfo, Event, JetStream, PendingAck,
+    ProcessOptions, ProcessSummary, StopSignal, DEFAULT_STOP_DEADLINE, HEADER_DEAD_LETTER_CONSUMER,
+    HEADER_DEAD_LETTER_DELIVERIES, HEADER_DEAD_LETTER_ERROR, HEADER_DEAD_LETTER_SEQUENCE,
+    HEADER_DEAD_LETTER_STREAM, HEADER_DEAD_LETTER_SUBJECT,
 };
 pub use crate::message::{
     Message, MessageType, ParseVersionError, Version, CONTENT_TYPE, HEADER_CONTENT_TYPE,

@@ -4,26 +4,17 @@
 
 mod support;
 
+use support::js::{durable, new_stream, publish_jobs, wait_drained, wait_until, Job};
+
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use evowire_nats::async_nats::jetstream::consumer::{pull, AckPolicy};
-use evowire_nats::async_nats::jetstream::stream;
-use evowire_nats::{Client, Consumer, Error, JetStream, Message, MessageType, ProcessOptions};
+use evowire_nats::async_nats::jetstream::consumer::AckPolicy;
+use evowire_nats::{Client, Consumer, Error, Message, MessageType, ProcessOptions};
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
-
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
-struct Job {
-    id: u64,
-    payload: String,
-}
-
-impl Message for Job {
-    const TYPE: MessageType = MessageType::new("test.Job", 1, 0);
-}
 
 /// An incompatible rewrite of `Job`.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
@@ -35,59 +26,28 @@ impl Message for JobV2 {
     const TYPE: MessageType = MessageType::new("test.Job", 2, 0);
 }
 
-/// A new stream capturing `<name>.>`; returns (stream name, subject prefix).
-async fn new_stream(js: &JetStream, prefix: &str) -> (String, String) {
-    let subject = support::unique(prefix);
-    let name = subject.to_uppercase();
-    js.context()
-        .create_stream(stream::Config {
-            name: name.clone(),
-            subjects: vec![format!("{subject}.>")],
-            ..Default::default()
+type RunLog = Arc<Mutex<Vec<(u64, i64)>>>;
+
+/// Processes `consumer`, logging (job id, delivery) for each handler run; the handler fails
+/// on the first delivery of job `failing`.
+async fn fail_once_on(
+    consumer: Consumer<Job>,
+    options: ProcessOptions,
+    failing: u64,
+    log: RunLog,
+) -> evowire_nats::Result<evowire_nats::ProcessSummary> {
+    consumer
+        .process(options, |job, info| {
+            let log = log.clone();
+            async move {
+                log.lock().unwrap().push((job.id, info.delivered));
+                if job.id == failing && info.delivered == 1 {
+                    return Err("database busy");
+                }
+                Ok(())
+            }
         })
         .await
-        .expect("create stream");
-    (name, subject)
-}
-
-fn durable(name: &str, ack_wait: Duration) -> pull::Config {
-    pull::Config {
-        durable_name: Some(name.into()),
-        ack_policy: AckPolicy::Explicit,
-        ack_wait,
-        ..Default::default()
-    }
-}
-
-/// Waits until `done` holds, for at most `limit`.
-async fn wait_until(limit: Duration, what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + limit;
-    while !done() {
-        assert!(
-            Instant::now() < deadline,
-            "timed out after {limit:?} waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-/// Waits until the consumer has nothing pending and nothing unacknowledged.
-/// Returns the last stream sequence delivered.
-async fn wait_drained<T: Message>(consumer: &Consumer<T>) -> u64 {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let info = consumer.info().await.unwrap();
-        if info.num_pending == 0 && info.num_ack_pending == 0 {
-            return info.delivered.stream_sequence;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "consumer not drained: {} pending, {} unacked",
-            info.num_pending,
-            info.num_ack_pending
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 #[derive(Default)]
@@ -297,20 +257,12 @@ async fn failed_handler_naks_and_the_message_comes_back() {
             .consumer::<Job>(&stream_name, durable("naks", Duration::from_secs(30)))
             .await
             .unwrap();
-        async move {
-            consumer
-                .process(ProcessOptions::new().with_max_in_flight(1), |job, info| {
-                    let log = log.clone();
-                    async move {
-                        log.lock().unwrap().push((job.id, info.delivered));
-                        if job.id == 2 && info.delivered == 1 {
-                            return Err("database busy");
-                        }
-                        Ok(())
-                    }
-                })
-                .await
-        }
+        fail_once_on(
+            consumer,
+            ProcessOptions::new().with_max_in_flight(1),
+            2,
+            log,
+        )
     });
     wait_until(Duration::from_secs(10), "6 handler runs", || {
         log.lock().unwrap().len() == 6
@@ -422,4 +374,111 @@ async fn publish_without_a_stream_is_no_responders() {
         matches!(&err, Error::NoResponders { subject: s } if s == &subject),
         "{err:?}"
     );
+}
+
+#[tokio::test]
+async fn push_consumer_processes_acks_and_redelivers_like_a_pull_consumer() {
+    use evowire_nats::async_nats::jetstream::consumer::push;
+    use evowire_nats::{Counters, StopSignal};
+    let server = support::server();
+    let client = server.client().await;
+    let js = client.jetstream();
+    let (stream_name, subject) = new_stream(&js, "jtpush").await;
+    publish_jobs(&js, &format!("{subject}.jobs"), 0..100).await;
+    let config = push::Config {
+        durable_name: Some("pushed".into()),
+        deliver_subject: client.get_ref().new_inbox(),
+        ack_policy: AckPolicy::Explicit,
+        ack_wait: Duration::from_secs(30),
+        flow_control: true,
+        idle_heartbeat: Duration::from_secs(1),
+        ..Default::default()
+    };
+    let consumer = js
+        .push_consumer::<Job>(&stream_name, config.clone())
+        .await
+        .unwrap();
+    assert!(consumer.push_consumer().is_some() && consumer.pull_consumer().is_none());
+    let log: Arc<Mutex<Vec<(u64, i64)>>> = Arc::default();
+    let counters = Counters::new();
+    let stop = StopSignal::new();
+    let worker = tokio::spawn({
+        let log = log.clone();
+        let options = ProcessOptions::new()
+            .with_counters(counters.clone())
+            .with_stop_signal(stop.clone());
+        fail_once_on(consumer, options, 5, log)
+    });
+    wait_until(Duration::from_secs(10), "100 jobs processed", || {
+        counters.snapshot().processed == 100
+    })
+    .await;
+    stop.stop();
+    let summary = worker.await.unwrap().unwrap();
+    assert_eq!((summary.processed, summary.failed), (100, 1));
+    let mut log = log.lock().unwrap().clone();
+    log.sort_unstable();
+    let mut want: Vec<(u64, i64)> = (0..100).map(|id| (id, 1)).collect();
+    want.insert(6, (5, 2));
+    assert_eq!(log, want);
+    let consumer = js.push_consumer::<Job>(&stream_name, config).await.unwrap();
+    let info = consumer.info().await.unwrap();
+    assert_eq!((info.num_pending, info.num_ack_pending), (0, 0));
+}
+
+#[tokio::test]
+async fn ordered_consumer_reads_the_stream_in_order_and_reports_unreadable_messages() {
+    use evowire_nats::async_nats::jetstream::consumer::push;
+    let server = support::server();
+    let client = server.client().await;
+    let js = client.jetstream();
+    let (stream_name, subject) = new_stream(&js, "jtordered").await;
+    let jobs = format!("{subject}.jobs");
+    for id in 0..50 {
+        if id == 20 {
+            js.context()
+                .publish(jobs.clone(), vec![0x1B].into())
+                .await
+                .unwrap()
+                .await
+                .unwrap();
+        }
+        js.publish(
+            jobs.as_str(),
+            &Job {
+                id,
+                payload: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let mut messages = js
+        .ordered::<Job>(
+            &stream_name,
+            push::OrderedConfig {
+                deliver_subject: client.get_ref().new_inbox(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let mut seen = Vec::new();
+    for seq in 1..=51u64 {
+        let item = tokio::time::timeout(Duration::from_secs(5), messages.next())
+            .await
+            .expect("next ordered message")
+            .expect("the stream goes on");
+        match item {
+            Ok(delivery) => {
+                assert_eq!(delivery.info.stream_sequence, seq);
+                seen.push(delivery.value.id);
+            }
+            Err(Error::Decode { subject, .. }) => {
+                assert_eq!((seq, subject.as_str()), (21, jobs.as_str()));
+            }
+            Err(other) => panic!("unexpected error at #{seq}: {other:?}"),
+        }
+    }
+    assert_eq!(seen, (0..50).collect::<Vec<_>>());
 }
