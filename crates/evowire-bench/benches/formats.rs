@@ -4,7 +4,9 @@
 //! the whole run near ten minutes on a 2-core machine; see the README for the numbers.
 
 use criterion::{criterion_group, BenchmarkGroup, Criterion, SamplingMode, Throughput};
-use evowire_bench::data::{logs::Logs, mesh::Mesh, orders::Orders, saves::Saves, Dataset};
+use evowire_bench::data::{
+    entities::Entities, logs::Logs, mesh::Mesh, orders::Orders, saves::Saves, Dataset,
+};
 use evowire_bench::{Codec, Fixture, Format};
 use std::hint::black_box;
 use std::time::Duration;
@@ -80,6 +82,7 @@ fn print_sizes() {
         row::<Orders>(),
         row::<Logs>(),
         row::<Mesh>(),
+        row::<Entities>(),
         row::<Saves>(),
     ] {
         println!("{line}");
@@ -91,6 +94,7 @@ fn all(c: &mut Criterion) {
     bench_dataset::<Orders>(c);
     bench_dataset::<Logs>(c);
     bench_dataset::<Mesh>(c);
+    bench_dataset::<Entities>(c);
     bench_dataset::<Saves>(c);
 }
 

@@ -1,7 +1,9 @@
 //! Running one (data set, format, operation) by name: used by `bench-one` (under callgrind)
 //! and by `compare` (sizes).
 
-use crate::data::{logs::Logs, mesh::Mesh, orders::Orders, saves::Saves, Dataset, DatasetKind};
+use crate::data::{
+    entities::Entities, logs::Logs, mesh::Mesh, orders::Orders, saves::Saves, Dataset, DatasetKind,
+};
 use crate::formats::{Codec, Fixture, Format, Op};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -29,6 +31,7 @@ pub fn run(dataset: DatasetKind, format: Format, op: Op, n: u64) -> Summary {
         DatasetKind::Orders => run_for::<Orders>(format, op, n),
         DatasetKind::Logs => run_for::<Logs>(format, op, n),
         DatasetKind::Mesh => run_for::<Mesh>(format, op, n),
+        DatasetKind::Entities => run_for::<Entities>(format, op, n),
         DatasetKind::Saves => run_for::<Saves>(format, op, n),
     }
 }

@@ -1,5 +1,6 @@
-//! The four data sets, their borrowed twins and their hand-written prost mirrors.
+//! The five data sets, their borrowed twins and their hand-written prost mirrors.
 
+pub mod entities;
 pub mod logs;
 pub mod mesh;
 pub mod orders;
@@ -57,16 +58,19 @@ pub enum DatasetKind {
     Logs,
     /// [`mesh::Mesh`]: 100k float-heavy triangles.
     Mesh,
+    /// [`entities::Entities`]: 50k small structs of named floats and small integers.
+    Entities,
     /// [`saves::Saves`]: deeply structured game saves.
     Saves,
 }
 
 impl DatasetKind {
     /// Every data set, in report order.
-    pub const ALL: [DatasetKind; 4] = [
+    pub const ALL: [DatasetKind; 5] = [
         DatasetKind::Orders,
         DatasetKind::Logs,
         DatasetKind::Mesh,
+        DatasetKind::Entities,
         DatasetKind::Saves,
     ];
 
@@ -76,6 +80,7 @@ impl DatasetKind {
             DatasetKind::Orders => orders::Orders::NAME,
             DatasetKind::Logs => logs::Logs::NAME,
             DatasetKind::Mesh => mesh::Mesh::NAME,
+            DatasetKind::Entities => entities::Entities::NAME,
             DatasetKind::Saves => saves::Saves::NAME,
         }
     }
@@ -91,6 +96,7 @@ impl DatasetKind {
             DatasetKind::Orders => orders::Orders::HAS_BORROWED,
             DatasetKind::Logs => logs::Logs::HAS_BORROWED,
             DatasetKind::Mesh => mesh::Mesh::HAS_BORROWED,
+            DatasetKind::Entities => entities::Entities::HAS_BORROWED,
             DatasetKind::Saves => saves::Saves::HAS_BORROWED,
         }
     }
