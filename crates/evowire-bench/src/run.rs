@@ -37,9 +37,10 @@ pub fn run(dataset: DatasetKind, format: Format, op: Op, n: u64) -> Summary {
 }
 
 /// Whether `op` applies to this data set and format (borrowed decodes need strings and a
-/// format that can borrow).
+/// format that can borrow; the experimental derive needs data types that derive it).
 pub fn supported(dataset: DatasetKind, format: Format, op: Op) -> bool {
-    op != Op::DecodeBorrowed || (dataset.has_borrowed() && format.borrows())
+    (format != Format::EvowireDerive || dataset.has_derive())
+        && (op != Op::DecodeBorrowed || (dataset.has_borrowed() && format.borrows()))
 }
 
 /// The encoded size of the full-size data set in `format`.
@@ -49,7 +50,8 @@ pub fn encoded_len(dataset: DatasetKind, format: Format) -> usize {
 
 fn run_for<D: Dataset>(format: Format, op: Op, n: u64) -> Summary {
     assert!(
-        op != Op::DecodeBorrowed || (D::HAS_BORROWED && format.borrows()),
+        format.applies_to::<D>()
+            && (op != Op::DecodeBorrowed || (D::HAS_BORROWED && format.borrows())),
         "{} on {} with {} is not measured",
         op.name(),
         D::NAME,

@@ -176,8 +176,27 @@ fn decode(input: &DeriveInput, shape: &Shape<'_>) -> Tokens {
                     .iter()
                     .map(|(_, ty)| quote!(#ty: ::evowire::__derive::Decode<#de_lifetime>)),
             );
-            let types = fields.iter().map(|(_, ty)| ty);
+            let types: Vec<_> = fields.iter().map(|(_, ty)| *ty).collect();
+            // All fields `f32` (or another fixed32-only type): the struct is one run of
+            // fixed32 items, read in one step when it has the canonical form.
+            let run = quote! {
+                if true #( && <#types as ::evowire::__derive::Decode<#de_lifetime>>::FIXED32 )* {
+                    if let ::core::option::Option::Some([#(#names),*]) =
+                        ::evowire::__derive::run32::<#len>(de)
+                    {
+                        return match (#(
+                            <#types as ::evowire::__derive::Decode<#de_lifetime>>::from_fixed32(#names),
+                        )*) {
+                            (#(::core::option::Option::Some(#names),)*) => {
+                                ::core::result::Result::Ok(#name { #(#names),* })
+                            }
+                            _ => ::core::result::Result::Err(::evowire::__derive::not_fixed32()),
+                        };
+                    }
+                }
+            };
             quote! {
+                #run
                 let ::core::option::Option::Some(mark) = ::evowire::__derive::begin(de, #len) else {
                     return <Self as ::serde::Deserialize>::deserialize(de);
                 };

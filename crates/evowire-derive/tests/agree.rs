@@ -30,6 +30,14 @@ struct Triangle {
     vertices: [[f32; 3]; 3],
 }
 
+/// A struct of `f32` fields only: read as one run of fixed32 items.
+#[derive(Serialize, Deserialize, Encode, Decode, Clone, Copy, Debug, PartialEq)]
+struct Vec3 {
+    x: f32,
+    y: f32,
+    z: f32,
+}
+
 /// A newer `Order` with one more field: older readers skip it.
 #[derive(Serialize, Deserialize, Encode, Decode, Clone, Debug, PartialEq)]
 struct OrderV2 {
@@ -138,6 +146,27 @@ proptest! {
         decoders_agree::<Order>(&bytes)?;
         decoders_agree::<Vec<Order>>(&bytes)?;
         decoders_agree::<Side>(&bytes)?;
+        decoders_agree::<Vec<Vec3>>(&bytes)?;
+        decoders_agree::<Vec3>(&bytes)?;
+        decoders_agree::<[f32; 2]>(&bytes)?;
+    }
+
+    /// Structs of floats, valid and with one byte changed.
+    #[test]
+    fn float_runs_decode_alike(
+        points in proptest::collection::vec(any::<(f32, f32, f32)>(), 0..6),
+        at in any::<prop::sample::Index>(),
+        byte in any::<u8>(),
+    ) {
+        let points: Vec<Vec3> = points.into_iter().map(|(x, y, z)| Vec3 { x, y, z }).collect();
+        let mut bytes = derive_to_vec(&points).unwrap();
+        prop_assert_eq!(&bytes, &evowire::to_vec(&points).unwrap());
+        let back: Vec<Vec3> = derive_from_slice(&bytes).unwrap();
+        prop_assert!(same(&back, &points));
+        decoders_agree::<Vec<Vec3>>(&bytes)?;
+        let i = at.index(bytes.len());
+        bytes[i] = byte;
+        decoders_agree::<Vec<Vec3>>(&bytes)?;
     }
 
     /// Valid messages with one byte changed: close to the fast paths, so they are exercised.

@@ -42,6 +42,17 @@ pub trait Decode<'de>: Sized {
     ///
     /// As the serde path.
     fn decode(de: &mut Decoder<'de>) -> Result<Self>;
+
+    /// Whether the type is read from a fixed32 item and nothing else on the fast path
+    /// (`f32`): a struct or array of such types is then read as one run (see [`run32`]).
+    const FIXED32: bool = false;
+
+    /// The value of a fixed32 item's bits, for the types with [`Self::FIXED32`].
+    #[inline(always)]
+    fn from_fixed32(bits: [u8; 4]) -> Option<Self> {
+        let _ = bits;
+        None
+    }
 }
 
 // Leaves: the serde path, whose reads and writes of scalars and strings are already inline.
@@ -62,7 +73,28 @@ macro_rules! via_serde {
     )*};
 }
 
-via_serde!(bool, u8, u16, u32, u64, i8, i16, i32, i64, f32, f64, char, String);
+via_serde!(bool, u8, u16, u32, u64, i8, i16, i32, i64, f64, char, String);
+
+impl Encode for f32 {
+    #[inline(always)]
+    fn encode<W: Write>(&self, ser: &mut Serializer<W>) -> Result<()> {
+        Serialize::serialize(self, ser)
+    }
+}
+
+impl<'de> Decode<'de> for f32 {
+    #[inline(always)]
+    fn decode(de: &mut Decoder<'de>) -> Result<Self> {
+        Deserialize::deserialize(de)
+    }
+
+    const FIXED32: bool = true;
+
+    #[inline(always)]
+    fn from_fixed32(bits: [u8; 4]) -> Option<Self> {
+        Some(f32::from_le_bytes(bits))
+    }
+}
 
 impl Encode for &str {
     #[inline(always)]
@@ -147,6 +179,14 @@ macro_rules! arrays {
         {
             #[inline(always)]
             fn decode(de: &mut Decoder<'de>) -> Result<Self> {
+                if T::FIXED32 {
+                    if let Some([$($i),*]) = run32::<$n>(de) {
+                        return match ($(T::from_fixed32($i),)*) {
+                            ($(Some($i),)*) => Ok([$($i),*]),
+                            _ => Err(not_fixed32()),
+                        };
+                    }
+                }
                 let Some(mark) = begin(de, $n) else {
                     return Deserialize::deserialize(de);
                 };
@@ -234,6 +274,14 @@ pub fn restart<'de, T: Deserialize<'de>>(de: &mut Decoder<'de>, mark: Mark<'de>)
     T::deserialize(de)
 }
 
+/// Takes a struct, tuple or array of `N` fixed32 items in its canonical form (a one-byte
+/// header, then `01` and four bytes per item) in one step, and returns the items' bits;
+/// `None` (nothing taken) for any other form, or when no level of nesting is left.
+#[inline(always)]
+pub fn run32<const N: usize>(de: &mut Decoder<'_>) -> Option<[[u8; 4]; N]> {
+    de.derive_run32::<N>()
+}
+
 /// Ends a struct or array started with [`begin`].
 #[inline(always)]
 pub fn end(de: &mut Decoder<'_>) {
@@ -245,6 +293,17 @@ pub fn end(de: &mut Decoder<'_>) {
 #[inline(always)]
 pub fn take_unit_variant(de: &mut Decoder<'_>, count: u32) -> Option<u32> {
     de.derive_unit_variant(count)
+}
+
+/// The error for a type that declares [`Decode::FIXED32`] but gives no value from the bits
+/// (a defect of the type's impl, not of the input).
+#[cold]
+pub fn not_fixed32() -> Error {
+    Error::new(
+        crate::ErrorKind::Unsupported,
+        None,
+        "a type declared FIXED32 but gave no value for a fixed32 item",
+    )
 }
 
 #[cold]

@@ -7,7 +7,16 @@ use serde::{Deserialize, Serialize};
 
 /// A 3-vector with named fields (not an array), as game and geometry code writes them.
 #[derive(
-    Serialize, Deserialize, bitcode::Encode, bitcode::Decode, Clone, Copy, Debug, PartialEq,
+    Serialize,
+    Deserialize,
+    bitcode::Encode,
+    bitcode::Decode,
+    evowire_derive::Encode,
+    evowire_derive::Decode,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
 )]
 pub struct Vec3 {
     /// X.
@@ -20,7 +29,16 @@ pub struct Vec3 {
 
 /// One entity of a world snapshot.
 #[derive(
-    Serialize, Deserialize, bitcode::Encode, bitcode::Decode, Clone, Copy, Debug, PartialEq,
+    Serialize,
+    Deserialize,
+    bitcode::Encode,
+    bitcode::Decode,
+    evowire_derive::Encode,
+    evowire_derive::Decode,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
 )]
 pub struct Entity {
     /// Entity id, sequential from 1 with gaps.
@@ -43,6 +61,8 @@ pub struct Entity {
 pub struct Entities;
 
 impl Dataset for Entities {
+    super::derived!();
+
     const NAME: &'static str = "entities";
     const FULL_LEN: usize = 50_000;
     const HAS_BORROWED: bool = false;

@@ -7,7 +7,7 @@ use core::cell::Cell;
 use super::Deserializer;
 use crate::error::Result;
 use crate::read::{Read, SliceRead};
-use crate::wire::{WireType, TAG_ABSENT, TAG_SOME, TAG_UNIT};
+use crate::wire::{WireType, TAG_ABSENT, TAG_FIXED32, TAG_SOME, TAG_UNIT};
 
 /// Where a struct read in place started: enough to start it again on the serde path.
 #[derive(Clone, Copy)]
@@ -34,6 +34,31 @@ impl<'de> Deserializer<SliceRead<'de>> {
         }
         self.depth_left -= 1;
         Some(Mark { rest, start })
+    }
+
+    /// Takes a header announcing `N` items (`N` < 16) and `N` fixed32 items after it, if
+    /// the input starts with them and a level of nesting is left (the run enters and
+    /// leaves one, as the serde path does).
+    #[inline(always)]
+    pub(crate) fn derive_run32<const N: usize>(&mut self) -> Option<[[u8; 4]; N]> {
+        if N >= 16 || self.depth_left == 0 {
+            return None;
+        }
+        let rest = self.read.remaining();
+        let (head, items) = rest.split_first()?;
+        if *head != WireType::Sequence as u8 | ((N as u8) << 3) || items.len() < 5 * N {
+            return None;
+        }
+        let mut out = [[0u8; 4]; N];
+        for (slot, item) in out.iter_mut().zip(items.chunks_exact(5)) {
+            let (&tag, bits) = item.split_first()?;
+            if tag != TAG_FIXED32 {
+                return None;
+            }
+            *slot = bits.try_into().ok()?;
+        }
+        self.read.rewind(items.get(5 * N..)?);
+        Some(out)
     }
 
     /// Leaves the level [`Self::derive_begin`] entered.
