@@ -4,7 +4,9 @@
 //! the whole run near ten minutes on a 2-core machine; see the README for the numbers.
 
 use criterion::{criterion_group, BenchmarkGroup, Criterion, SamplingMode, Throughput};
-use evowire_bench::data::{logs::Logs, mesh::Mesh, orders::Orders, saves::Saves, Dataset};
+use evowire_bench::data::{
+    entities::Entities, logs::Logs, mesh::Mesh, orders::Orders, saves::Saves, Dataset,
+};
 use evowire_bench::{Codec, Fixture, Format};
 use std::hint::black_box;
 use std::time::Duration;
@@ -24,8 +26,13 @@ fn configure<M: criterion::measurement::Measurement>(
 fn bench_dataset<D: Dataset>(c: &mut Criterion) {
     let fixture = Fixture::<D>::full();
     let mut codec = Codec::new();
-    let encoded: Vec<(Format, Vec<u8>)> = Format::ALL
+    let formats: Vec<Format> = Format::ALL
         .into_iter()
+        .filter(|f| f.applies_to::<D>())
+        .collect();
+    let encoded: Vec<(Format, Vec<u8>)> = formats
+        .iter()
+        .copied()
         .map(|f| (f, codec.encode(f, &fixture).to_vec()))
         .collect();
     // Throughput is reported against evowire's size for every format, so MB/s compare
@@ -34,7 +41,7 @@ fn bench_dataset<D: Dataset>(c: &mut Criterion) {
 
     let mut group = c.benchmark_group(format!("{}/encode", D::NAME));
     configure(&mut group, evowire_len);
-    for format in Format::ALL {
+    for &format in &formats {
         group.bench_function(format.name(), |b| {
             b.iter(|| codec.encode(format, black_box(&fixture)).len())
         });
@@ -68,7 +75,10 @@ fn print_sizes() {
         let mut codec = Codec::new();
         let sizes: Vec<String> = Format::ALL
             .into_iter()
-            .map(|f| codec.encode(f, &fixture).len().to_string())
+            .map(|f| match f.applies_to::<D>() {
+                true => codec.encode(f, &fixture).len().to_string(),
+                false => "–".to_string(),
+            })
             .collect();
         format!("| {} | {} |", D::NAME, sizes.join(" | "))
     }
@@ -80,6 +90,7 @@ fn print_sizes() {
         row::<Orders>(),
         row::<Logs>(),
         row::<Mesh>(),
+        row::<Entities>(),
         row::<Saves>(),
     ] {
         println!("{line}");
@@ -91,6 +102,7 @@ fn all(c: &mut Criterion) {
     bench_dataset::<Orders>(c);
     bench_dataset::<Logs>(c);
     bench_dataset::<Mesh>(c);
+    bench_dataset::<Entities>(c);
     bench_dataset::<Saves>(c);
 }
 

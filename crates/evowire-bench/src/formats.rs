@@ -6,6 +6,7 @@
 //! | format | encode | decode |
 //! |---|---|---|
 //! | evowire | `evowire::to_writer(&mut vec, &v)` | `evowire::from_slice` |
+//! | evowire-derive | `evowire::__derive::to_writer` (experimental derive) | `evowire::__derive::from_slice` |
 //! | fcode 1.1.0 | `fcode::to_writer(&mut vec, &v)` | `fcode::from_bytes` |
 //! | bincode 1.3 | `bincode::serialize_into(&mut vec, &v)` | `bincode::deserialize` |
 //! | postcard 1 | `postcard::to_extend(&v, vec)` | `postcard::from_bytes` |
@@ -25,6 +26,9 @@ use prost::Message;
 pub enum Format {
     /// This workspace's format.
     Evowire,
+    /// The same bytes through the experimental `#[derive(Encode, Decode)]` of
+    /// `evowire-derive`, on the data sets whose types derive it ([`Dataset::HAS_DERIVE`]).
+    EvowireDerive,
     /// fcode 1.1.0, the format evowire is byte-compatible with.
     Fcode,
     /// bincode 1.3 (fixed-width integers, no evolution).
@@ -43,8 +47,9 @@ pub enum Format {
 
 impl Format {
     /// Every format, evowire first (the reference of every ratio).
-    pub const ALL: [Format; 8] = [
+    pub const ALL: [Format; 9] = [
         Format::Evowire,
+        Format::EvowireDerive,
         Format::Fcode,
         Format::Bincode,
         Format::Postcard,
@@ -58,6 +63,7 @@ impl Format {
     pub fn name(self) -> &'static str {
         match self {
             Format::Evowire => "evowire",
+            Format::EvowireDerive => "evowire-derive",
             Format::Fcode => "fcode",
             Format::Bincode => "bincode",
             Format::Postcard => "postcard",
@@ -77,8 +83,19 @@ impl Format {
     pub fn borrows(self) -> bool {
         matches!(
             self,
-            Format::Evowire | Format::Fcode | Format::Bincode | Format::Postcard | Format::Bitcode
+            Format::Evowire
+                | Format::EvowireDerive
+                | Format::Fcode
+                | Format::Bincode
+                | Format::Postcard
+                | Format::Bitcode
         )
+    }
+
+    /// Whether the format applies to data set `D` (the derive only to the data sets whose
+    /// types derive it).
+    pub fn applies_to<D: Dataset>(self) -> bool {
+        self != Format::EvowireDerive || D::HAS_DERIVE
     }
 }
 
@@ -160,13 +177,17 @@ impl Codec {
     ///
     /// # Panics
     ///
-    /// If the format fails to encode (none does on these data sets).
+    /// If the format fails to encode (none does on these data sets), or does not apply to
+    /// the data set ([`Format::applies_to`]).
     pub fn encode<D: Dataset>(&mut self, format: Format, fixture: &Fixture<D>) -> &[u8] {
         let value = &fixture.value;
         let buf = &mut self.buf;
         buf.clear();
         match format {
             Format::Evowire => evowire::to_writer(&mut *buf, value).expect("evowire encode"),
+            Format::EvowireDerive => D::derive_encode(value, buf)
+                .expect("the data set derives evowire's Encode")
+                .expect("evowire-derive encode"),
             Format::Fcode => fcode::to_writer(buf, value).expect("fcode encode"),
             Format::Bincode => bincode::serialize_into(&mut *buf, value).expect("bincode encode"),
             Format::Postcard => {
@@ -194,6 +215,9 @@ impl Codec {
     ) -> Decoded<D::Value, D::Proto> {
         Decoded::Value(match format {
             Format::Evowire => evowire::from_slice(bytes).expect("evowire decode"),
+            Format::EvowireDerive => D::derive_decode(bytes)
+                .expect("the data set derives evowire's Decode")
+                .expect("evowire-derive decode"),
             Format::Fcode => fcode::from_bytes(bytes).expect("fcode decode"),
             Format::Bincode => bincode::deserialize(bytes).expect("bincode decode"),
             Format::Postcard => postcard::from_bytes(bytes).expect("postcard decode"),
@@ -216,6 +240,9 @@ impl Codec {
     ) -> D::Borrowed<'a> {
         match format {
             Format::Evowire => evowire::from_slice(bytes).expect("evowire decode"),
+            Format::EvowireDerive => D::derive_decode_borrowed(bytes)
+                .expect("the data set derives evowire's Decode")
+                .expect("evowire-derive decode"),
             Format::Fcode => fcode::from_bytes(bytes).expect("fcode decode"),
             Format::Bincode => bincode::deserialize(bytes).expect("bincode decode"),
             Format::Postcard => postcard::from_bytes(bytes).expect("postcard decode"),

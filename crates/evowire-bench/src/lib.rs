@@ -1,7 +1,7 @@
 //! Benchmark harness comparing evowire with fcode 1.1, bincode 1.3, postcard, bitcode, prost,
-//! rmp-serde and serde_json on four seeded data sets. See the README for the commands.
+//! rmp-serde and serde_json on five seeded data sets. See the README for the commands.
 //!
-//! - [`data`]: the data sets (`orders`, `logs`, `mesh`, `saves`), their borrowed twins and
+//! - [`data`]: the data sets (`orders`, `logs`, `mesh`, `entities`, `saves`), their borrowed twins and
 //!   their prost mirrors;
 //! - [`formats`]: one encode and one decode path per format, each into a reused buffer;
 //! - [`run`]: dispatch by name, shared by the `bench-one` and `compare` binaries

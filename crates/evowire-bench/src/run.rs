@@ -1,7 +1,9 @@
 //! Running one (data set, format, operation) by name: used by `bench-one` (under callgrind)
 //! and by `compare` (sizes).
 
-use crate::data::{logs::Logs, mesh::Mesh, orders::Orders, saves::Saves, Dataset, DatasetKind};
+use crate::data::{
+    entities::Entities, logs::Logs, mesh::Mesh, orders::Orders, saves::Saves, Dataset, DatasetKind,
+};
 use crate::formats::{Codec, Fixture, Format, Op};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -29,14 +31,16 @@ pub fn run(dataset: DatasetKind, format: Format, op: Op, n: u64) -> Summary {
         DatasetKind::Orders => run_for::<Orders>(format, op, n),
         DatasetKind::Logs => run_for::<Logs>(format, op, n),
         DatasetKind::Mesh => run_for::<Mesh>(format, op, n),
+        DatasetKind::Entities => run_for::<Entities>(format, op, n),
         DatasetKind::Saves => run_for::<Saves>(format, op, n),
     }
 }
 
 /// Whether `op` applies to this data set and format (borrowed decodes need strings and a
-/// format that can borrow).
+/// format that can borrow; the experimental derive needs data types that derive it).
 pub fn supported(dataset: DatasetKind, format: Format, op: Op) -> bool {
-    op != Op::DecodeBorrowed || (dataset.has_borrowed() && format.borrows())
+    (format != Format::EvowireDerive || dataset.has_derive())
+        && (op != Op::DecodeBorrowed || (dataset.has_borrowed() && format.borrows()))
 }
 
 /// The encoded size of the full-size data set in `format`.
@@ -46,7 +50,8 @@ pub fn encoded_len(dataset: DatasetKind, format: Format) -> usize {
 
 fn run_for<D: Dataset>(format: Format, op: Op, n: u64) -> Summary {
     assert!(
-        op != Op::DecodeBorrowed || (D::HAS_BORROWED && format.borrows()),
+        format.applies_to::<D>()
+            && (op != Op::DecodeBorrowed || (D::HAS_BORROWED && format.borrows())),
         "{} on {} with {} is not measured",
         op.name(),
         D::NAME,

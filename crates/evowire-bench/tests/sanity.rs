@@ -1,7 +1,9 @@
 //! Every format round-trips every data set, and evowire writes exactly fcode's bytes.
 //! Runs on reduced data sets (debug builds), plus full-size byte identity with fcode.
 
-use evowire_bench::data::{logs::Logs, mesh::Mesh, orders::Orders, saves::Saves, Dataset};
+use evowire_bench::data::{
+    entities::Entities, logs::Logs, mesh::Mesh, orders::Orders, saves::Saves, Dataset,
+};
 use evowire_bench::{Codec, Decoded, Fixture, Format};
 
 /// An order-independent view for comparing a borrowed decode with the owned original:
@@ -13,7 +15,7 @@ fn json_view<T: serde::Serialize>(value: &T) -> serde_json::Value {
 fn round_trip_all<D: Dataset>(len: usize) {
     let fixture = Fixture::<D>::with_len(len);
     let mut codec = Codec::new();
-    for format in Format::ALL {
+    for format in Format::ALL.into_iter().filter(|f| f.applies_to::<D>()) {
         let bytes = codec.encode(format, &fixture).to_vec();
         assert!(
             !bytes.is_empty(),
@@ -68,6 +70,15 @@ fn same_bytes_as_fcode<D: Dataset>(len: usize) {
             &fcode[at..(at + 8).min(fcode.len())]
         );
     }
+    // The experimental derive writes the same bytes.
+    if D::HAS_DERIVE {
+        assert_eq!(
+            codec.encode(Format::EvowireDerive, &fixture),
+            &evowire[..],
+            "{}: derive bytes differ",
+            D::NAME
+        );
+    }
     // And the evowire bytes are the plain `to_vec` bytes.
     assert_eq!(
         evowire::to_vec(&fixture.value).unwrap(),
@@ -93,6 +104,11 @@ fn mesh_round_trips_in_every_format() {
 }
 
 #[test]
+fn entities_round_trip_in_every_format() {
+    round_trip_all::<Entities>(2_000);
+}
+
+#[test]
 fn saves_round_trip_in_every_format() {
     round_trip_all::<Saves>(2);
 }
@@ -102,6 +118,7 @@ fn evowire_bytes_equal_fcode_bytes_on_full_data_sets() {
     same_bytes_as_fcode::<Orders>(Orders::FULL_LEN);
     same_bytes_as_fcode::<Logs>(Logs::FULL_LEN);
     same_bytes_as_fcode::<Mesh>(Mesh::FULL_LEN);
+    same_bytes_as_fcode::<Entities>(Entities::FULL_LEN);
     same_bytes_as_fcode::<Saves>(Saves::FULL_LEN);
 }
 
@@ -121,6 +138,14 @@ fn data_sets_are_deterministic_and_full_size() {
     );
     assert_eq!(Logs::generate(Logs::FULL_LEN).len(), 5_000);
     assert!(Mesh::generate(Mesh::FULL_LEN).len() >= 100_000);
+    let entities = Entities::generate(Entities::FULL_LEN);
+    assert_eq!(entities.len(), 50_000);
+    assert!(Entities::generate(50) == Entities::generate(50));
+    let still = entities.iter().filter(|e| e.velocity.x == 0.0).count();
+    assert!(
+        (17_500..22_500).contains(&still),
+        "{still} entities stand still, want ~40%"
+    );
     let saves = evowire::to_vec(&Saves::generate(Saves::FULL_LEN)).unwrap();
     assert!(
         (150_000..1_000_000).contains(&saves.len()),

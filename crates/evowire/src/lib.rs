@@ -168,6 +168,9 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+#[doc(hidden)]
+#[path = "derive.rs"]
+pub mod __derive;
 mod de;
 mod error;
 pub mod fixed;

@@ -181,6 +181,12 @@ impl<'de> SliceRead<'de> {
         self.rest
     }
 
+    /// Goes back to a position taken earlier with [`Self::remaining`] on this reader.
+    #[inline(always)]
+    pub(crate) fn rewind(&mut self, rest: &'de [u8]) {
+        self.rest = rest;
+    }
+
     #[inline(always)]
     fn split(&mut self, n: usize) -> Result<&'de [u8]> {
         if n > self.rest.len() {

@@ -8,7 +8,7 @@
 use evowire_bench::{run, DatasetKind, Format, Op};
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: bench-one <orders|logs|mesh|saves> <evowire|fcode|bincode|postcard|bitcode|prost|rmp-serde|serde_json> <encode|decode|decode-borrowed> <N>";
+const USAGE: &str = "usage: bench-one <orders|logs|mesh|entities|saves> <evowire|evowire-derive|fcode|bincode|postcard|bitcode|prost|rmp-serde|serde_json> <encode|decode|decode-borrowed> <N>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

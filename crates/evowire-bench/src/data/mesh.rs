@@ -6,7 +6,16 @@ use serde::{Deserialize, Serialize};
 
 /// One facet: a unit normal and three corners, as in STL.
 #[derive(
-    Serialize, Deserialize, bitcode::Encode, bitcode::Decode, Clone, Copy, Debug, PartialEq,
+    Serialize,
+    Deserialize,
+    bitcode::Encode,
+    bitcode::Decode,
+    evowire_derive::Encode,
+    evowire_derive::Decode,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
 )]
 pub struct Triangle {
     /// Unit normal.
@@ -42,6 +51,8 @@ fn facet(v: [[f32; 3]; 3]) -> Triangle {
 }
 
 impl Dataset for Mesh {
+    super::derived!();
+
     const NAME: &'static str = "mesh";
     const FULL_LEN: usize = 100_000;
     const HAS_BORROWED: bool = false;

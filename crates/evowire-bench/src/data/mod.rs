@@ -1,5 +1,6 @@
-//! The four data sets, their borrowed twins and their hand-written prost mirrors.
+//! The five data sets, their borrowed twins and their hand-written prost mirrors.
 
+pub mod entities;
 pub mod logs;
 pub mod mesh;
 pub mod orders;
@@ -42,6 +43,30 @@ pub trait Dataset: 'static {
     /// The hand-written prost mirror of `Value`.
     type Proto: prost::Message + Default + PartialEq;
 
+    /// Whether the data set's types derive evowire's experimental `Encode`/`Decode`
+    /// (`evowire-derive`), so that [`Format::EvowireDerive`](crate::Format::EvowireDerive)
+    /// applies.
+    const HAS_DERIVE: bool = false;
+
+    /// Encodes with evowire's experimental derive into `buf`; `None` without [`Self::HAS_DERIVE`].
+    fn derive_encode(value: &Self::Value, buf: &mut Vec<u8>) -> Option<evowire::Result<()>> {
+        let _ = (value, buf);
+        None
+    }
+
+    /// Decodes with evowire's experimental derive; `None` without [`Self::HAS_DERIVE`].
+    fn derive_decode(bytes: &[u8]) -> Option<evowire::Result<Self::Value>> {
+        let _ = bytes;
+        None
+    }
+
+    /// Decodes the borrowed twins with evowire's experimental derive; `None` without
+    /// [`Self::HAS_DERIVE`].
+    fn derive_decode_borrowed(bytes: &[u8]) -> Option<evowire::Result<Self::Borrowed<'_>>> {
+        let _ = bytes;
+        None
+    }
+
     /// Builds the data set with `len` top-level records from a fixed seed.
     fn generate(len: usize) -> Self::Value;
     /// Converts to the prost mirror (not part of any measurement).
@@ -57,16 +82,19 @@ pub enum DatasetKind {
     Logs,
     /// [`mesh::Mesh`]: 100k float-heavy triangles.
     Mesh,
+    /// [`entities::Entities`]: 50k small structs of named floats and small integers.
+    Entities,
     /// [`saves::Saves`]: deeply structured game saves.
     Saves,
 }
 
 impl DatasetKind {
     /// Every data set, in report order.
-    pub const ALL: [DatasetKind; 4] = [
+    pub const ALL: [DatasetKind; 5] = [
         DatasetKind::Orders,
         DatasetKind::Logs,
         DatasetKind::Mesh,
+        DatasetKind::Entities,
         DatasetKind::Saves,
     ];
 
@@ -76,6 +104,7 @@ impl DatasetKind {
             DatasetKind::Orders => orders::Orders::NAME,
             DatasetKind::Logs => logs::Logs::NAME,
             DatasetKind::Mesh => mesh::Mesh::NAME,
+            DatasetKind::Entities => entities::Entities::NAME,
             DatasetKind::Saves => saves::Saves::NAME,
         }
     }
@@ -85,13 +114,46 @@ impl DatasetKind {
         Self::ALL.into_iter().find(|d| d.name() == name)
     }
 
+    /// Whether the data set's types derive evowire's experimental `Encode`/`Decode`.
+    pub fn has_derive(self) -> bool {
+        match self {
+            DatasetKind::Orders => orders::Orders::HAS_DERIVE,
+            DatasetKind::Logs => logs::Logs::HAS_DERIVE,
+            DatasetKind::Mesh => mesh::Mesh::HAS_DERIVE,
+            DatasetKind::Entities => entities::Entities::HAS_DERIVE,
+            DatasetKind::Saves => saves::Saves::HAS_DERIVE,
+        }
+    }
+
     /// Whether a borrowed decode applies (the data set has strings).
     pub fn has_borrowed(self) -> bool {
         match self {
             DatasetKind::Orders => orders::Orders::HAS_BORROWED,
             DatasetKind::Logs => logs::Logs::HAS_BORROWED,
             DatasetKind::Mesh => mesh::Mesh::HAS_BORROWED,
+            DatasetKind::Entities => entities::Entities::HAS_BORROWED,
             DatasetKind::Saves => saves::Saves::HAS_BORROWED,
         }
     }
 }
+
+/// The [`Dataset`] items for a data set whose types derive evowire's experimental
+/// `Encode`/`Decode`.
+macro_rules! derived {
+    () => {
+        const HAS_DERIVE: bool = true;
+
+        fn derive_encode(value: &Self::Value, buf: &mut Vec<u8>) -> Option<evowire::Result<()>> {
+            Some(evowire::__derive::to_writer(buf, value))
+        }
+
+        fn derive_decode(bytes: &[u8]) -> Option<evowire::Result<Self::Value>> {
+            Some(evowire::__derive::from_slice(bytes))
+        }
+
+        fn derive_decode_borrowed(bytes: &[u8]) -> Option<evowire::Result<Self::Borrowed<'_>>> {
+            Some(evowire::__derive::from_slice(bytes))
+        }
+    };
+}
+pub(crate) use derived;

@@ -7,7 +7,16 @@ use serde::{Deserialize, Serialize};
 
 /// Order side.
 #[derive(
-    Serialize, Deserialize, bitcode::Encode, bitcode::Decode, Clone, Copy, Debug, PartialEq,
+    Serialize,
+    Deserialize,
+    bitcode::Encode,
+    bitcode::Decode,
+    evowire_derive::Encode,
+    evowire_derive::Decode,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
 )]
 pub enum Side {
     /// Buy.
@@ -17,7 +26,17 @@ pub enum Side {
 }
 
 /// One trading order. `Order` owns its strings; [`OrderRef`] borrows them.
-#[derive(Serialize, Deserialize, bitcode::Encode, bitcode::Decode, Clone, Debug, PartialEq)]
+#[derive(
+    Serialize,
+    Deserialize,
+    bitcode::Encode,
+    bitcode::Decode,
+    evowire_derive::Encode,
+    evowire_derive::Decode,
+    Clone,
+    Debug,
+    PartialEq,
+)]
 pub struct Order<S: Text = String> {
     /// Exchange-wide order id, around 1e15 and up.
     pub id: u64,
@@ -71,6 +90,8 @@ const SYMBOLS: [(&str, f64); 24] = [
 const DESKS: [&str; 6] = ["alpha", "delta", "mm", "arb", "retail", "hedge"];
 
 impl Dataset for Orders {
+    super::derived!();
+
     const NAME: &'static str = "orders";
     const FULL_LEN: usize = 10_000;
     const HAS_BORROWED: bool = true;

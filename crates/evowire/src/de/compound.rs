@@ -17,7 +17,7 @@ impl<'de, R: Read<'de>> Deserializer<R> {
     /// A size hint for a sequence with `own` items left, registered as promised until
     /// `release` is called with what `hint` holds; `None` for a stream (no preallocation).
     #[inline]
-    fn promise(&self, own: usize, hint: &Cell<Option<usize>>) -> Option<usize> {
+    pub(super) fn promise(&self, own: usize, hint: &Cell<Option<usize>>) -> Option<usize> {
         if let Some(h) = hint.get() {
             return Some(h.min(own));
         }

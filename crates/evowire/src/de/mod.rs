@@ -13,6 +13,7 @@
 
 mod any;
 mod compound;
+pub(crate) mod derive;
 mod enums;
 mod header;
 mod skip;
