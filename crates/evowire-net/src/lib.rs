@@ -118,11 +118,19 @@ mod inbound;
 mod listener;
 mod options;
 mod reconnect;
+mod tls;
 
 pub use codec::{MessageCodec, DEFAULT_MAX_FRAME_LENGTH};
 pub use conn::{Connection, Handler, Receiver, Sender};
 pub use error::{Error, Result};
 pub use handshake::{MAGIC, PROTOCOL_VERSION};
-pub use listener::{connect, serve, Listener};
+pub use listener::{connect, serve, ConnectionEvent, Connector, Listener};
 pub use options::{Options, Protocol};
 pub use reconnect::{Backoff, Reconnecting};
+/// The rustls crate this crate's TLS is built on, for [`TlsClientConfig::from_rustls`],
+/// [`TlsServerConfig::from_rustls`] and its certificate types (`rustls::pki_types`).
+#[cfg(feature = "tls")]
+pub use rustls;
+#[cfg(feature = "tls")]
+pub use tls::config::{load_pem_certs, TlsClientConfig, TlsIdentity, TlsServerConfig};
+pub use tls::peer::{Peer, PeerIdentity};

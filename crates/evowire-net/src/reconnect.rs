@@ -84,6 +84,7 @@ pub struct Reconnecting<In, Out> {
     backoff: Backoff,
     conn: Option<Connection<In, Out>>,
     connects: u64,
+    tls: Option<crate::tls::ClientTls>,
 }
 
 impl<In, Out> Reconnecting<In, Out>
@@ -99,7 +100,15 @@ where
             backoff: Backoff::default(),
             conn: None,
             connects: 0,
+            tls: None,
         }
+    }
+
+    /// Connects over TLS (see [`Connector::with_tls`](crate::Connector::with_tls)).
+    #[cfg(feature = "tls")]
+    pub fn with_tls(mut self, tls: crate::TlsClientConfig) -> Self {
+        self.tls = Some(tls);
+        self
     }
 
     /// Sets the backoff between connection attempts.
@@ -127,7 +136,14 @@ where
         self.conn = None;
         let mut attempt = 0u32;
         loop {
-            match Connection::connect(self.addr.as_str(), &self.opts).await {
+            let endpoint = crate::conn::Endpoint::new(self.opts.clone(), None, None);
+            match crate::listener::connect_endpoint(
+                self.addr.as_str(),
+                &endpoint,
+                self.tls.as_ref(),
+            )
+            .await
+            {
                 Ok(conn) => {
                     self.connects += 1;
                     tracing::debug!(addr = %self.addr, attempt, "connected");
