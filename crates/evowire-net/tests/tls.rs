@@ -234,7 +234,10 @@ async fn wrong_server_name_refused_on_both_sides() {
     let ca = Ca::new("test ca");
     let client = TlsClientConfig::new(&ca.root(), "node-b.example").unwrap();
     let (client, server) = both_errors(server_tls(&ca), client).await;
-    assert!(tls_reason(&client).contains("certificate not valid for name \"node-b.example\""), "{client}");
+    assert!(
+        tls_reason(&client).contains("certificate not valid for name \"node-b.example\""),
+        "{client}"
+    );
     assert!(tls_reason(&server).contains("BadCertificate"), "{server}");
 }
 
@@ -247,7 +250,10 @@ async fn expired_certificate_refused_on_both_sides() {
     });
     let server = TlsServerConfig::new(expired).unwrap();
     let (client, server) = both_errors(server, client_tls(&ca)).await;
-    assert!(tls_reason(&client).contains("certificate expired"), "{client}");
+    assert!(
+        tls_reason(&client).contains("certificate expired"),
+        "{client}"
+    );
     assert!(
         tls_reason(&server).contains("CertificateExpired"),
         "{server}"
