@@ -158,7 +158,7 @@ where
     let peer = stream.peer_addr().ok();
     let opts = &endpoint.opts;
     tracing::debug!(peer = ?peer, protocol = %opts.protocol, tls = tls.is_some(), "connecting");
-    in_time(opts, peer, tls::client(stream, tls, endpoint, peer)).await
+    in_time(opts, peer, tls::establish(stream, tls, endpoint, peer)).await
 }
 
 impl<In, Out> Clone for Connector<In, Out> {
@@ -366,7 +366,7 @@ where
                     let endpoint = self.endpoint.clone();
                     let tls = self.tls.clone();
                     self.handshakes.spawn(async move {
-                        let establish = tls::server(stream, tls.as_ref(), &endpoint, Some(peer));
+                        let establish = tls::establish(stream, tls.as_ref(), &endpoint, Some(peer));
                         let result = in_time(&endpoint.opts, Some(peer), establish)
                             .await
                             .map_err(|e| match e {
@@ -415,7 +415,9 @@ fn is_resource_exhaustion(e: &io::Error) -> bool {
 }
 
 /// Serves requests: accepts connections on `listener` forever and answers every request
-/// with `handler`, each in its own task (the listener's [`Options`] bound how many run at
+/// with `handler` (in place of a handler given to [`Listener::with_handler`]; for a
+/// handler that sees the caller, [`Handler::with_peer`], accept in a loop instead), each
+/// in its own task (the listener's [`Options`] bound how many run at
 /// once per connection). Push messages that clients send are received and dropped.
 ///
 /// Failed handshakes and broken connections affect no other connection; they are logged

@@ -16,6 +16,8 @@ use tokio::net::TcpStream;
 use tokio_rustls::{client, server, TlsAcceptor, TlsConnector};
 
 use super::peer::PeerIdentity;
+use super::TlsSide;
+use crate::conn::Role;
 use crate::error::{Error, Result};
 
 fn tls_error(reason: impl Into<String>) -> Error {
@@ -242,18 +244,23 @@ impl TlsClientConfig {
     pub fn server_name(&self) -> String {
         self.server_name.to_str().into_owned()
     }
+}
 
-    /// Runs the TLS handshake as a client; returns the stream and the server's identity.
-    pub(crate) async fn handshake(
-        &self,
-        tcp: TcpStream,
-    ) -> Result<(client::TlsStream<TcpStream>, Option<Arc<PeerIdentity>>)> {
+impl TlsSide for TlsClientConfig {
+    const ROLE: Role = Role::Client;
+    type Stream = client::TlsStream<TcpStream>;
+
+    async fn handshake(&self, tcp: TcpStream) -> Result<(Self::Stream, Option<Arc<PeerIdentity>>)> {
         let stream = TlsConnector::from(self.config.clone())
             .connect(self.server_name.clone(), tcp)
             .await
             .map_err(|e| handshake_failure(e, "server"))?;
         let identity = identity(stream.get_ref().1.peer_certificates());
         Ok((stream, identity))
+    }
+
+    fn classify(err: Error) -> Error {
+        classify(err)
     }
 }
 
@@ -362,19 +369,24 @@ impl TlsServerConfig {
     pub fn requires_client_certificates(&self) -> bool {
         self.mutual
     }
+}
 
-    /// Runs the TLS handshake as a server; returns the stream and the client's identity
-    /// (when it presented a certificate).
-    pub(crate) async fn handshake(
-        &self,
-        tcp: TcpStream,
-    ) -> Result<(server::TlsStream<TcpStream>, Option<Arc<PeerIdentity>>)> {
+impl TlsSide for TlsServerConfig {
+    const ROLE: Role = Role::Server;
+    type Stream = server::TlsStream<TcpStream>;
+
+    /// The client's identity is there when it presented a certificate.
+    async fn handshake(&self, tcp: TcpStream) -> Result<(Self::Stream, Option<Arc<PeerIdentity>>)> {
         let stream = TlsAcceptor::from(self.config.clone())
             .accept(tcp)
             .await
             .map_err(|e| handshake_failure(e, "client"))?;
         let identity = identity(stream.get_ref().1.peer_certificates());
         Ok((stream, identity))
+    }
+
+    fn classify(err: Error) -> Error {
+        classify(err)
     }
 }
 
@@ -420,7 +432,7 @@ fn handshake_failure(e: io::Error, peer: &str) -> Error {
 /// Maps a transport error of an established TLS stream: a TLS alert or record error
 /// becomes [`Error::Tls`] (the peer rejected our certificate after its handshake, for
 /// example); anything else is returned as it is.
-pub(crate) fn classify(err: Error) -> Error {
+fn classify(err: Error) -> Error {
     match err {
         Error::Io(e)
             if e.get_ref()

@@ -4,14 +4,18 @@
 pub(crate) mod config;
 pub(crate) mod peer;
 
+use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
 use crate::conn::{Connection, Endpoint, Role};
-use crate::error::Result;
+use crate::error::{Error, Result};
+use peer::PeerIdentity;
 
 /// The client's TLS settings in the connect paths: [`config::TlsClientConfig`], or a type
 /// without values when the `tls` feature is off.
@@ -31,36 +35,50 @@ pub(crate) enum ClientTls {}
 #[derive(Debug, Clone)]
 pub(crate) enum ServerTls {}
 
-/// Establishes a client connection on `tcp`: the TLS handshake when `tls` is set, then
-/// the evowire handshake (the caller bounds the time).
-pub(crate) async fn client<In, Out>(
-    tcp: TcpStream,
-    tls: Option<&ClientTls>,
-    endpoint: &Endpoint<In, Out>,
-    peer_addr: Option<SocketAddr>,
-) -> Result<Connection<In, Out>>
-where
-    In: DeserializeOwned,
-    Out: Serialize,
-{
-    match tls {
-        None => Connection::handshake(tcp, endpoint, peer_addr, None, Role::Client).await,
-        #[cfg(feature = "tls")]
-        Some(tls) => {
-            let (stream, identity) = tls.handshake(tcp).await?;
-            Connection::handshake(stream, endpoint, peer_addr, identity, Role::Client)
-                .await
-                .map_err(config::classify)
-        }
-        #[cfg(not(feature = "tls"))]
-        Some(never) => match *never {},
+/// One side's TLS settings: the TLS handshake on a TCP stream, as client or server.
+pub(crate) trait TlsSide {
+    /// The side of the evowire handshake that follows.
+    const ROLE: Role;
+    /// The encrypted stream.
+    type Stream: AsyncRead + AsyncWrite + Send + Unpin + 'static;
+
+    /// Runs the TLS handshake; returns the stream and the peer's verified identity.
+    fn handshake(
+        &self,
+        tcp: TcpStream,
+    ) -> impl Future<Output = Result<(Self::Stream, Option<Arc<PeerIdentity>>)>> + Send;
+
+    /// Maps an error of the evowire handshake that ran inside TLS.
+    fn classify(err: Error) -> Error {
+        err
     }
 }
 
-/// Establishes a server connection on `tcp`; see [`client`].
-pub(crate) async fn server<In, Out>(
+#[cfg(not(feature = "tls"))]
+impl TlsSide for ClientTls {
+    const ROLE: Role = Role::Client;
+    type Stream = TcpStream;
+
+    async fn handshake(&self, _: TcpStream) -> Result<(TcpStream, Option<Arc<PeerIdentity>>)> {
+        match *self {}
+    }
+}
+
+#[cfg(not(feature = "tls"))]
+impl TlsSide for ServerTls {
+    const ROLE: Role = Role::Server;
+    type Stream = TcpStream;
+
+    async fn handshake(&self, _: TcpStream) -> Result<(TcpStream, Option<Arc<PeerIdentity>>)> {
+        match *self {}
+    }
+}
+
+/// Establishes a connection on `tcp` as `S::ROLE`: the TLS handshake when `tls` is set,
+/// then the evowire handshake (the caller bounds the time).
+pub(crate) async fn establish<In, Out, S: TlsSide>(
     tcp: TcpStream,
-    tls: Option<&ServerTls>,
+    tls: Option<&S>,
     endpoint: &Endpoint<In, Out>,
     peer_addr: Option<SocketAddr>,
 ) -> Result<Connection<In, Out>>
@@ -69,15 +87,12 @@ where
     Out: Serialize,
 {
     match tls {
-        None => Connection::handshake(tcp, endpoint, peer_addr, None, Role::Server).await,
-        #[cfg(feature = "tls")]
+        None => Connection::handshake(tcp, endpoint, peer_addr, None, S::ROLE).await,
         Some(tls) => {
             let (stream, identity) = tls.handshake(tcp).await?;
-            Connection::handshake(stream, endpoint, peer_addr, identity, Role::Server)
+            Connection::handshake(stream, endpoint, peer_addr, identity, S::ROLE)
                 .await
-                .map_err(config::classify)
+                .map_err(S::classify)
         }
-        #[cfg(not(feature = "tls"))]
-        Some(never) => match *never {},
     }
 }
