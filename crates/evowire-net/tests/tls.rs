@@ -196,8 +196,14 @@ async fn tls_client_against_plaintext_listener_both_sides_say_so_and_listener_ke
     conn.close().await.unwrap();
 }
 
-/// Connects with `client` to a TLS listener with `server`; returns both sides' errors.
-async fn both_errors(server: TlsServerConfig, client: TlsClientConfig) -> (Error, Error) {
+/// Connects with `client` to a TLS listener with `server`: both sides fail with a TLS
+/// error, the client's containing `client_says` and the server's `server_says`.
+async fn refused_on_both_sides(
+    server: TlsServerConfig,
+    client: TlsClientConfig,
+    client_says: &str,
+    server_says: &str,
+) {
     let o = opts("tls-refusals");
     let listener = Listener::<u64, u64>::bind("127.0.0.1:0", o.clone())
         .await
@@ -217,28 +223,35 @@ async fn both_errors(server: TlsServerConfig, client: TlsClientConfig) -> (Error
     .await
     .unwrap_err();
     let server_err = within(results.recv()).await.unwrap().unwrap_err();
-    (client_err, server_err)
+    assert!(
+        tls_reason(&client_err).contains(client_says),
+        "{client_err}"
+    );
+    assert!(
+        tls_reason(&server_err).contains(server_says),
+        "{server_err}"
+    );
 }
 
 #[tokio::test]
 async fn unknown_ca_refused_on_both_sides() {
     let ca = Ca::new("test ca");
     let other = Ca::new("other ca");
-    let (client, server) = both_errors(server_tls(&other), client_tls(&ca)).await;
-    assert!(tls_reason(&client).contains("UnknownIssuer"), "{client}");
-    assert!(tls_reason(&server).contains("UnknownCA"), "{server}");
+    refused_on_both_sides(
+        server_tls(&other),
+        client_tls(&ca),
+        "UnknownIssuer",
+        "UnknownCA",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn wrong_server_name_refused_on_both_sides() {
     let ca = Ca::new("test ca");
     let client = TlsClientConfig::new(&ca.root(), "node-b.example").unwrap();
-    let (client, server) = both_errors(server_tls(&ca), client).await;
-    assert!(
-        tls_reason(&client).contains("certificate not valid for name \"node-b.example\""),
-        "{client}"
-    );
-    assert!(tls_reason(&server).contains("BadCertificate"), "{server}");
+    let says = "certificate not valid for name \"node-b.example\"";
+    refused_on_both_sides(server_tls(&ca), client, says, "BadCertificate").await;
 }
 
 #[tokio::test]
@@ -249,15 +262,13 @@ async fn expired_certificate_refused_on_both_sides() {
         p.not_after = rcgen::date_time_ymd(2001, 1, 1);
     });
     let server = TlsServerConfig::new(expired).unwrap();
-    let (client, server) = both_errors(server, client_tls(&ca)).await;
-    assert!(
-        tls_reason(&client).contains("certificate expired"),
-        "{client}"
-    );
-    assert!(
-        tls_reason(&server).contains("CertificateExpired"),
-        "{server}"
-    );
+    refused_on_both_sides(
+        server,
+        client_tls(&ca),
+        "certificate expired",
+        "CertificateExpired",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -265,12 +276,13 @@ async fn mutual_tls_refuses_a_client_without_certificate() {
     let ca = Ca::new("test ca");
     let server = TlsServerConfig::mutual(ca.leaf("server-1", "localhost"), &ca.root()).unwrap();
     assert!(server.requires_client_certificates());
-    let (client, server) = both_errors(server, client_tls(&ca)).await;
-    assert!(
-        tls_reason(&client).contains("CertificateRequired"),
-        "{client}"
-    );
-    assert!(tls_reason(&server).contains("no certificates"), "{server}");
+    refused_on_both_sides(
+        server,
+        client_tls(&ca),
+        "CertificateRequired",
+        "no certificates",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -278,12 +290,9 @@ async fn mutual_tls_refuses_a_client_certificate_from_another_ca() {
     let ca = Ca::new("test ca");
     let other = Ca::new("other ca");
     let server = TlsServerConfig::mutual(ca.leaf("server-1", "localhost"), &ca.root()).unwrap();
-    let client =
-        TlsClientConfig::mutual(&ca.root(), "localhost", other.leaf("intruder", "intruder"))
-            .unwrap();
-    let (client, server) = both_errors(server, client).await;
-    assert!(tls_reason(&client).contains("UnknownCA"), "{client}");
-    assert!(tls_reason(&server).contains("UnknownIssuer"), "{server}");
+    let intruder = other.leaf("intruder", "intruder");
+    let client = TlsClientConfig::mutual(&ca.root(), "localhost", intruder).unwrap();
+    refused_on_both_sides(server, client, "UnknownCA", "UnknownIssuer").await;
 }
 
 #[tokio::test]
