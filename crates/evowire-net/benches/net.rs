@@ -7,15 +7,18 @@
 //! * request/response round trips per second with 1 and with 64 calls in flight:
 //!   evowire-net `call` + `serve` vs tarpc 0.38 (bincode transport; with `TCP_NODELAY`
 //!   and with its default Nagle) vs a hand-rolled multiplexing client;
+//! * the same over TLS 1.3 (rustls, `ring`, one self-signed certificate made at start),
+//!   side by side with plaintext: evowire-net one-way and calls, and tarpc over the same
+//!   rustls configuration;
 //! * p50/p99 latency of a single call (the 1-in-flight runs);
 //! * CPU time per message or call (user + system, whole process), which background load
 //!   disturbs less than the rates.
 //!
 //! ```text
-//! cargo bench -p evowire-net --bench net                    # 5 runs of 1 s each
-//! cargo bench -p evowire-net --bench net -- --runs 3 --secs 0.5
-//! cargo bench -p evowire-net --bench net -- --current-thread
-//! cargo bench -p evowire-net --bench net -- --only rpc-evowire-1    # one measurement
+//! cargo bench -p evowire-net --features tls --bench net                    # 5 runs of 1 s each
+//! cargo bench -p evowire-net --features tls --bench net -- --runs 3 --secs 0.5
+//! cargo bench -p evowire-net --features tls --bench net -- --current-thread
+//! cargo bench -p evowire-net --features tls --bench net -- --only rpc-evowire-1    # one measurement
 //! ```
 //!
 //! Runs of the different implementations are interleaved (run 1 of each, then run 2 of
@@ -27,7 +30,7 @@ use std::collections::HashMap;
 use std::convert::Infallible;
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -37,7 +40,10 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::codec::{FramedRead, FramedWrite, LengthDelimitedCodec};
 
-use evowire_net::{connect, serve, Listener, Options, Protocol};
+use evowire_net::rustls::pki_types::{PrivatePkcs8KeyDer, ServerName};
+use evowire_net::rustls::{self, ClientConfig, RootCertStore, ServerConfig};
+use evowire_net::{connect, serve, Connector, Listener, Options, Protocol};
+use evowire_net::{TlsClientConfig, TlsServerConfig};
 
 /// The message of every measurement: 64 bytes in bincode, 54 in evowire.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
@@ -126,6 +132,72 @@ fn main() {
     rt.block_on(async { tokio::spawn(run(cfg)).await.expect("benchmark panicked") });
 }
 
+/// The TLS configurations of every TLS measurement: one self-signed certificate for
+/// `localhost`, TLS 1.3, rustls with `ring`; evowire-net and tarpc use the same ones.
+struct Tls {
+    server: Arc<ServerConfig>,
+    client: Arc<ClientConfig>,
+}
+
+fn tls() -> &'static Tls {
+    static TLS: OnceLock<Tls> = OnceLock::new();
+    TLS.get_or_init(|| {
+        let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let key = PrivatePkcs8KeyDer::from(cert.signing_key.serialize_der()).into();
+        let server = ServerConfig::builder_with_provider(provider.clone())
+            .with_protocol_versions(&[&rustls::version::TLS13])
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![cert.cert.der().clone()], key)
+            .unwrap();
+        let mut roots = RootCertStore::empty();
+        roots.add(cert.cert.der().clone()).unwrap();
+        let client = ClientConfig::builder_with_provider(provider)
+            .with_protocol_versions(&[&rustls::version::TLS13])
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        Tls {
+            server: Arc::new(server),
+            client: Arc::new(client),
+        }
+    })
+}
+
+/// A listener, over TLS or not.
+async fn listener<In, Out>(over_tls: bool) -> Listener<In, Out>
+where
+    In: serde::de::DeserializeOwned + Send + 'static,
+    Out: Serialize + Send + 'static,
+{
+    let listener = Listener::bind("127.0.0.1:0", opts()).await.unwrap();
+    match over_tls {
+        false => listener,
+        true => listener.with_tls(TlsServerConfig::from_rustls(tls().server.clone())),
+    }
+}
+
+/// A connection to `addr`, over TLS or not.
+async fn connect_to<In, Out>(
+    addr: std::net::SocketAddr,
+    over_tls: bool,
+) -> evowire_net::Connection<In, Out>
+where
+    In: serde::de::DeserializeOwned,
+    Out: Serialize,
+{
+    if !over_tls {
+        return connect(addr, &opts()).await.unwrap();
+    }
+    let client = TlsClientConfig::from_rustls(tls().client.clone(), "localhost").unwrap();
+    Connector::new(opts())
+        .with_tls(client)
+        .connect(addr)
+        .await
+        .unwrap()
+}
+
 fn opts() -> Options {
     Options::new(Protocol::new("bench", 1, 0))
 }
@@ -208,16 +280,23 @@ fn cpu_seconds() -> f64 {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum OneWay {
     Evowire,
+    EvowireTls,
     Coalescing,
     FlushEach,
 }
 
 impl OneWay {
-    const ALL: [OneWay; 3] = [OneWay::Evowire, OneWay::Coalescing, OneWay::FlushEach];
+    const ALL: [OneWay; 4] = [
+        OneWay::Evowire,
+        OneWay::EvowireTls,
+        OneWay::Coalescing,
+        OneWay::FlushEach,
+    ];
 
     fn name(self) -> &'static str {
         match self {
             OneWay::Evowire => "evowire-net `send` → `recv`",
+            OneWay::EvowireTls => "evowire-net `send` → `recv`, TLS 1.3",
             OneWay::Coalescing => "LengthDelimitedCodec + bincode, feed ×1024 then flush",
             OneWay::FlushEach => "LengthDelimitedCodec + bincode, flush every message",
         }
@@ -225,7 +304,8 @@ impl OneWay {
 
     async fn measure(self, d: Duration) -> Measured {
         match self {
-            OneWay::Evowire => oneway_evowire(d).await,
+            OneWay::Evowire => oneway_evowire(d, false).await,
+            OneWay::EvowireTls => oneway_evowire(d, true).await,
             OneWay::Coalescing => oneway_baseline(d, BATCH).await,
             OneWay::FlushEach => oneway_baseline(d, 1).await,
         }
@@ -235,18 +315,29 @@ impl OneWay {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Rpc {
     Evowire,
+    EvowireTls,
     Tarpc,
+    TarpcTls,
     TarpcNagle,
     HandRolled,
 }
 
 impl Rpc {
-    const ALL: [Rpc; 4] = [Rpc::Evowire, Rpc::Tarpc, Rpc::TarpcNagle, Rpc::HandRolled];
+    const ALL: [Rpc; 6] = [
+        Rpc::Evowire,
+        Rpc::EvowireTls,
+        Rpc::Tarpc,
+        Rpc::TarpcTls,
+        Rpc::TarpcNagle,
+        Rpc::HandRolled,
+    ];
 
     fn name(self) -> &'static str {
         match self {
             Rpc::Evowire => "evowire-net `call` + `serve`",
+            Rpc::EvowireTls => "evowire-net `call` + `serve`, TLS 1.3",
             Rpc::Tarpc => "tarpc 0.38, bincode, TCP_NODELAY",
+            Rpc::TarpcTls => "tarpc 0.38, bincode, TCP_NODELAY, TLS 1.3",
             Rpc::TarpcNagle => "tarpc 0.38, bincode, Nagle (its TCP helpers' default)",
             Rpc::HandRolled => "hand-rolled: LengthDelimitedCodec + bincode, ids, oneshots",
         }
@@ -388,6 +479,27 @@ async fn run(cfg: Config) {
         );
     }
 
+    println!("\n### TLS 1.3 against plaintext (ratios of the medians)\n");
+    println!("| measurement | TLS / plaintext |");
+    println!("|---|---:|");
+    let one_way_tls = oneway[&OneWay::EvowireTls].rate() / oneway[&OneWay::Evowire].rate();
+    println!("| evowire-net one-way throughput | {one_way_tls:.2}x |");
+    for k in [1, IN_FLIGHT] {
+        println!(
+            "| evowire-net calls, {k} in flight | {:.2}x |",
+            rate(Rpc::EvowireTls, k) / rate(Rpc::Evowire, k)
+        );
+        println!(
+            "| tarpc calls, {k} in flight | {:.2}x |",
+            rate(Rpc::TarpcTls, k) / rate(Rpc::Tarpc, k)
+        );
+    }
+    println!(
+        "| evowire-net over TLS vs tarpc over TLS, 1 / {IN_FLIGHT} in flight | {:.2}x / {:.2}x |",
+        rate(Rpc::EvowireTls, 1) / rate(Rpc::TarpcTls, 1),
+        rate(Rpc::EvowireTls, IN_FLIGHT) / rate(Rpc::TarpcTls, IN_FLIGHT)
+    );
+
     println!("\n### Targets\n");
     let check = |what: &str, ratio: f64, target: f64| {
         println!(
@@ -399,6 +511,16 @@ async fn run(cfg: Config) {
         "one-way throughput vs the coalescing baseline",
         oneway[&OneWay::Evowire].rate() / coalescing,
         1.0,
+    );
+    check(
+        "one-way throughput over TLS vs plaintext",
+        one_way_tls,
+        0.75,
+    );
+    check(
+        &format!("calls/s with {IN_FLIGHT} in flight over TLS vs plaintext"),
+        rate(Rpc::EvowireTls, IN_FLIGHT) / rate(Rpc::Evowire, IN_FLIGHT),
+        0.85,
     );
     for k in [1, IN_FLIGHT] {
         check(
@@ -420,6 +542,7 @@ async fn run_only(only: &str, cfg: &Config) {
     for _ in 0..cfg.runs {
         let m = match only {
             "oneway-evowire" => OneWay::Evowire.measure(d).await,
+            "oneway-evowiretls" => OneWay::EvowireTls.measure(d).await,
             "oneway-coalescing" => OneWay::Coalescing.measure(d).await,
             "oneway-flush" => OneWay::FlushEach.measure(d).await,
             _ => {
@@ -430,7 +553,9 @@ async fn run_only(only: &str, cfg: &Config) {
                 };
                 let imp = match imp {
                     "evowire" => Rpc::Evowire,
+                    "evowiretls" => Rpc::EvowireTls,
                     "tarpc" => Rpc::Tarpc,
+                    "tarpctls" => Rpc::TarpcTls,
                     "tarpcnagle" => Rpc::TarpcNagle,
                     "handrolled" => Rpc::HandRolled,
                     _ => panic!("unknown implementation {imp}"),
@@ -488,10 +613,8 @@ fn micros(ns: u64) -> String {
 
 /// Sends for `d`, closes, and measures from the first send to the receiver's end of
 /// stream.
-async fn oneway_evowire(d: Duration) -> Measured {
-    let mut listener = Listener::<Msg, ()>::bind("127.0.0.1:0", opts())
-        .await
-        .unwrap();
+async fn oneway_evowire(d: Duration, over_tls: bool) -> Measured {
+    let mut listener = listener::<Msg, ()>(over_tls).await;
     let addr = listener.local_addr().unwrap();
     let receiver = tokio::spawn(async move {
         let mut conn = listener.accept().await.unwrap();
@@ -502,7 +625,7 @@ async fn oneway_evowire(d: Duration) -> Measured {
         }
         n
     });
-    let conn = connect::<(), Msg>(addr, &opts()).await.unwrap();
+    let conn = connect_to::<(), Msg>(addr, over_tls).await;
     let mut m = msg(0);
     let cpu0 = cpu_seconds();
     let start = Instant::now();
@@ -587,9 +710,11 @@ impl Client {
 /// flight, also records every call's latency in nanoseconds.
 async fn rpc(imp: Rpc, inflight: usize, d: Duration) -> (Measured, Vec<u64>) {
     let (client, server) = match imp {
-        Rpc::Evowire => evowire_pair().await,
-        Rpc::Tarpc => tarpc_pair(true).await,
-        Rpc::TarpcNagle => tarpc_pair(false).await,
+        Rpc::Evowire => evowire_pair(false).await,
+        Rpc::EvowireTls => evowire_pair(true).await,
+        Rpc::Tarpc => tarpc_pair(true, false).await,
+        Rpc::TarpcTls => tarpc_pair(true, true).await,
+        Rpc::TarpcNagle => tarpc_pair(false, false).await,
         Rpc::HandRolled => hand_rolled_pair().await,
     };
     // Warm-up: connections, allocations, caches.
@@ -642,15 +767,13 @@ async fn rpc(imp: Rpc, inflight: usize, d: Duration) -> (Measured, Vec<u64>) {
     (measured, lat)
 }
 
-async fn evowire_pair() -> (Client, tokio::task::JoinHandle<()>) {
-    let listener = Listener::<Msg, Msg>::bind("127.0.0.1:0", opts())
-        .await
-        .unwrap();
+async fn evowire_pair(over_tls: bool) -> (Client, tokio::task::JoinHandle<()>) {
+    let listener = listener::<Msg, Msg>(over_tls).await;
     let addr = listener.local_addr().unwrap();
     let server = tokio::spawn(async move {
         let _ = serve(listener, |m: Msg| async move { Ok::<_, Infallible>(m) }).await;
     });
-    let conn = connect::<Msg, Msg>(addr, &opts()).await.unwrap();
+    let conn = connect_to::<Msg, Msg>(addr, over_tls).await;
     let (tx, _rx) = conn.split();
     (Client::Evowire(tx), server)
 }
@@ -672,36 +795,70 @@ impl Echo for EchoServer {
 }
 
 /// tarpc over TCP with its bincode transport; `nodelay` sets `TCP_NODELAY` on both ends
-/// (tarpc's own `serde_transport::tcp` helpers leave Nagle's algorithm on).
-async fn tarpc_pair(nodelay: bool) -> (Client, tokio::task::JoinHandle<()>) {
-    use tarpc::server::Channel;
-    use tarpc::tokio_serde::formats::Bincode;
-    use tokio_util::codec::Framed;
-
+/// (tarpc's own `serde_transport::tcp` helpers leave Nagle's algorithm on); `over_tls`
+/// runs it over tokio-rustls with the same configurations as evowire-net's TLS runs.
+async fn tarpc_pair(nodelay: bool, over_tls: bool) -> (Client, tokio::task::JoinHandle<()>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let server = tokio::spawn(async move {
         let (stream, _) = listener.accept().await.unwrap();
         stream.set_nodelay(nodelay).unwrap();
-        let transport = tarpc::serde_transport::new(
-            Framed::new(stream, LengthDelimitedCodec::new()),
-            Bincode::default(),
-        );
-        tarpc::server::BaseChannel::with_defaults(transport)
-            .execute(EchoServer.serve())
-            .for_each(|response| async move {
-                tokio::spawn(response);
-            })
-            .await;
+        if over_tls {
+            let acceptor = tokio_rustls::TlsAcceptor::from(tls().server.clone());
+            tarpc_serve(acceptor.accept(stream).await.unwrap()).await;
+        } else {
+            tarpc_serve(stream).await;
+        }
     });
     let stream = TcpStream::connect(addr).await.unwrap();
     stream.set_nodelay(nodelay).unwrap();
-    let transport = tarpc::serde_transport::new(
-        Framed::new(stream, LengthDelimitedCodec::new()),
-        Bincode::default(),
-    );
-    let client = EchoClient::new(tarpc::client::Config::default(), transport).spawn();
+    let client = if over_tls {
+        let connector = tokio_rustls::TlsConnector::from(tls().client.clone());
+        let name = ServerName::try_from("localhost").unwrap();
+        tarpc_client(connector.connect(name, stream).await.unwrap())
+    } else {
+        tarpc_client(stream)
+    };
     (Client::Tarpc(client), server)
+}
+
+/// tarpc's bincode transport over `io`.
+fn tarpc_transport<Item, SinkItem, Io>(
+    io: Io,
+) -> tarpc::serde_transport::Transport<
+    Io,
+    Item,
+    SinkItem,
+    tarpc::tokio_serde::formats::Bincode<Item, SinkItem>,
+>
+where
+    Item: for<'de> Deserialize<'de>,
+    SinkItem: Serialize,
+    Io: tokio::io::AsyncRead + tokio::io::AsyncWrite,
+{
+    let framed = tokio_util::codec::Framed::new(io, LengthDelimitedCodec::new());
+    tarpc::serde_transport::new(framed, tarpc::tokio_serde::formats::Bincode::default())
+}
+
+/// Serves the echo service on `io` until the client goes.
+async fn tarpc_serve<Io>(io: Io)
+where
+    Io: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static,
+{
+    use tarpc::server::Channel;
+    tarpc::server::BaseChannel::with_defaults(tarpc_transport(io))
+        .execute(EchoServer.serve())
+        .for_each(|response| async move {
+            tokio::spawn(response);
+        })
+        .await;
+}
+
+fn tarpc_client<Io>(io: Io) -> EchoClient
+where
+    Io: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static,
+{
+    EchoClient::new(tarpc::client::Config::default(), tarpc_transport(io)).spawn()
 }
 
 // hand-rolled ----------------------------------------------------------------------------
