@@ -182,4 +182,8 @@ pub struct DemoArgs {
     /// How many request/response calls to time.
     #[arg(long, default_value_t = 20_000)]
     pub calls: u32,
+    /// Run the same demo over TLS 1.3, with a certificate for `localhost` generated at
+    /// start: node B presents it, node A verifies it.
+    #[arg(long)]
+    pub tls: bool,
 }

@@ -17,7 +17,7 @@ use futures::FutureExt;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::{TcpStream, ToSocketAddrs};
+use tokio::net::ToSocketAddrs;
 use tokio::sync::mpsc;
 use tokio_util::sync::ReusableBoxFuture;
 
@@ -27,6 +27,7 @@ use crate::frame::TAG_MESSAGE;
 use crate::handshake;
 use crate::inbound::InboundReceiver;
 use crate::options::{Options, Protocol};
+use crate::tls::peer::{Peer, PeerIdentity};
 
 /// The async function that answers requests on a connection, type-erased and cheap to
 /// clone.
@@ -40,6 +41,9 @@ use crate::options::{Options, Protocol};
 /// code before a handler's first `.await` short, or move heavy work into
 /// `spawn_blocking`.
 ///
+/// A handler made with [`with_peer`](Self::with_peer) also receives the [`Peer`] of the
+/// connection the request came on: its verified TLS identity, address and protocol.
+///
 /// # Examples
 ///
 /// ```
@@ -50,9 +54,20 @@ use crate::options::{Options, Protocol};
 /// # let _: Handler<u64, u64> = double;
 /// ```
 pub struct Handler<In, Out> {
-    raw: RawHandler,
+    kind: HandlerKind,
     _types: PhantomData<fn(In) -> Out>,
 }
+
+/// A handler for every connection, or one made for each connection from its [`Peer`].
+#[derive(Clone)]
+enum HandlerKind {
+    Shared(RawHandler),
+    PerPeer(Arc<dyn Fn(Arc<Peer>) -> RawHandler + Send + Sync>),
+}
+
+/// The function that decides whether a peer may talk to this side; see
+/// [`Connector::with_authorization`](crate::Connector::with_authorization).
+pub(crate) type Authorize = Arc<dyn Fn(&Peer) -> std::result::Result<(), String> + Send + Sync>;
 
 impl<In, Out> Handler<In, Out>
 where
@@ -66,37 +81,91 @@ where
         Fut: Future<Output = std::result::Result<Out, E>> + Send + 'static,
         E: fmt::Display,
     {
-        let f = Arc::new(f);
-        let raw: RawHandler = Arc::new(move |core: Arc<Core>, id: u64, body: Bytes| {
-            let f = f.clone();
-            Box::pin(async move {
-                let reply = match evowire::from_slice::<In>(&body) {
-                    Ok(req) => match AssertUnwindSafe(f(req)).catch_unwind().await {
-                        Ok(result) => result.map_err(|e| e.to_string()),
-                        Err(_) => Err("the request handler panicked".to_string()),
-                    },
-                    Err(e) => Err(format!("cannot decode request: {e}")),
-                };
-                match reply {
-                    Ok(resp) => match core.respond(id, &resp) {
-                        Ok(()) | Err(Error::Closed) => {}
-                        Err(e) => core.respond_error(id, &format!("cannot send response: {e}")),
-                    },
-                    Err(message) => core.respond_error(id, &message),
-                }
-            })
-        });
         Handler {
-            raw,
+            kind: HandlerKind::Shared(raw_handler(f)),
+            _types: PhantomData,
+        }
+    }
+
+    /// Wraps an async function `(Peer, In) -> Result<Out, E>` that also sees who sent the
+    /// request, for example to decide what a caller may do from its verified TLS
+    /// identity ([`Peer::identity`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use evowire_net::Handler;
+    /// let whoami = Handler::with_peer(|peer, _: ()| async move {
+    ///     match peer.identity().and_then(|id| id.common_name()) {
+    ///         Some(name) => Ok(name.to_string()),
+    ///         None => Err("no client certificate"),
+    ///     }
+    /// });
+    /// # let _: Handler<(), String> = whoami;
+    /// ```
+    pub fn with_peer<F, Fut, E>(f: F) -> Self
+    where
+        F: Fn(Arc<Peer>, In) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = std::result::Result<Out, E>> + Send + 'static,
+        E: fmt::Display,
+    {
+        let f = Arc::new(f);
+        let per_peer = move |peer: Arc<Peer>| {
+            let f = f.clone();
+            raw_handler(move |req: In| f(peer.clone(), req))
+        };
+        Handler {
+            kind: HandlerKind::PerPeer(Arc::new(per_peer)),
             _types: PhantomData,
         }
     }
 }
 
+impl<In, Out> Handler<In, Out> {
+    /// The handler for a connection to `peer`.
+    fn bind(&self, peer: &Arc<Peer>) -> RawHandler {
+        match &self.kind {
+            HandlerKind::Shared(raw) => raw.clone(),
+            HandlerKind::PerPeer(make) => make(peer.clone()),
+        }
+    }
+}
+
+/// Type-erases `f`: decode the request, run `f` (catching a panic), send the answer.
+fn raw_handler<In, Out, F, Fut, E>(f: F) -> RawHandler
+where
+    In: DeserializeOwned + Send + 'static,
+    Out: Serialize + Send + 'static,
+    F: Fn(In) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = std::result::Result<Out, E>> + Send + 'static,
+    E: fmt::Display,
+{
+    let f = Arc::new(f);
+    Arc::new(move |core: Arc<Core>, id: u64, body: Bytes| {
+        let f = f.clone();
+        Box::pin(async move {
+            let reply = match evowire::from_slice::<In>(&body) {
+                Ok(req) => match AssertUnwindSafe(f(req)).catch_unwind().await {
+                    Ok(result) => result.map_err(|e| e.to_string()),
+                    Err(_) => Err("the request handler panicked".to_string()),
+                },
+                Err(e) => Err(format!("cannot decode request: {e}")),
+            };
+            match reply {
+                Ok(resp) => match core.respond(id, &resp) {
+                    Ok(()) | Err(Error::Closed) => {}
+                    Err(e) => core.respond_error(id, &format!("cannot send response: {e}")),
+                },
+                Err(message) => core.respond_error(id, &message),
+            }
+        })
+    })
+}
+
 impl<In, Out> Clone for Handler<In, Out> {
     fn clone(&self) -> Self {
         Handler {
-            raw: self.raw.clone(),
+            kind: self.kind.clone(),
             _types: PhantomData,
         }
     }
@@ -111,6 +180,7 @@ impl<In, Out> fmt::Debug for Handler<In, Out> {
 /// Starts a graceful close when the last [`Sender`] clone is dropped.
 struct SendHandle {
     core: Arc<Core>,
+    peer: Arc<Peer>,
 }
 
 impl Drop for SendHandle {
@@ -165,7 +235,8 @@ where
     In: DeserializeOwned,
     Out: Serialize,
 {
-    /// Connects to `addr` over TCP (with `TCP_NODELAY`) and runs the client handshake.
+    /// Connects to `addr` over TCP (with `TCP_NODELAY`) and runs the client handshake;
+    /// [`Connector`](crate::Connector) adds TLS, a handler and an authorization hook.
     ///
     /// # Errors
     ///
@@ -173,11 +244,9 @@ where
     /// us, [`Error::Handshake`] if it does not speak the protocol, and
     /// [`Error::Timeout`] after the handshake timeout.
     pub async fn connect(addr: impl ToSocketAddrs, opts: &Options) -> Result<Self> {
-        let stream = TcpStream::connect(addr).await?;
-        stream.set_nodelay(true)?;
-        let peer = stream.peer_addr().ok();
-        tracing::debug!(peer = ?peer, protocol = %opts.protocol, "connecting");
-        Self::handshake(stream, opts, None, peer, Role::Client).await
+        crate::listener::Connector::new(opts.clone())
+            .connect(addr)
+            .await
     }
 
     /// Runs the client handshake over any transport (TLS, Unix sockets, `duplex`, …).
@@ -191,7 +260,13 @@ where
     where
         T: AsyncRead + AsyncWrite + Send + Unpin + 'static,
     {
-        Self::handshake(io, opts, handler, None, Role::Client).await
+        let endpoint = Endpoint::new(opts.clone(), handler, None);
+        in_time(
+            opts,
+            None,
+            Self::handshake(io, &endpoint, None, None, Role::Client),
+        )
+        .await
     }
 
     /// Runs the server handshake over any transport; see [`client`](Self::client).
@@ -204,47 +279,47 @@ where
     where
         T: AsyncRead + AsyncWrite + Send + Unpin + 'static,
     {
-        Self::handshake(io, opts, handler, None, Role::Server).await
+        let endpoint = Endpoint::new(opts.clone(), handler, None);
+        in_time(
+            opts,
+            None,
+            Self::handshake(io, &endpoint, None, None, Role::Server),
+        )
+        .await
     }
 
+    /// Runs the evowire handshake on `io` (already TLS-protected if `identity` came from
+    /// TLS), asking the endpoint's authorization hook about the peer, and starts the
+    /// connection. The caller bounds the time.
     pub(crate) async fn handshake<T>(
         mut io: T,
-        opts: &Options,
-        handler: Option<Handler<In, Out>>,
+        endpoint: &Endpoint<In, Out>,
         peer_addr: Option<SocketAddr>,
+        identity: Option<Arc<PeerIdentity>>,
         role: Role,
     ) -> Result<Self>
     where
         T: AsyncRead + AsyncWrite + Send + Unpin + 'static,
     {
-        let hs = async {
-            match role {
-                Role::Client => handshake::client(&mut io, opts).await,
-                Role::Server => handshake::server(&mut io, opts).await,
-            }
+        let authorize = |protocol: &Protocol| match &endpoint.authorize {
+            None => Ok(()),
+            Some(hook) => hook(&Peer::new(peer_addr, protocol.clone(), identity.clone())),
         };
-        let hs = match tokio::time::timeout(opts.handshake_timeout, hs).await {
-            Ok(Ok(hs)) => hs,
-            Ok(Err(e)) => {
-                tracing::warn!(peer = ?peer_addr, error = %e, "handshake failed");
-                return Err(e);
-            }
-            Err(_) => {
-                let e = Error::Timeout {
-                    operation: "handshake",
-                    after: opts.handshake_timeout,
-                };
-                tracing::warn!(peer = ?peer_addr, error = %e, "handshake failed");
-                return Err(e);
-            }
+        let opts = &endpoint.opts;
+        let hs = match role {
+            Role::Client => handshake::client(&mut io, opts, &authorize).await?,
+            Role::Server => handshake::server(&mut io, opts, &authorize).await?,
         };
         tracing::debug!(peer = ?peer_addr, protocol = %hs.peer, "handshake complete");
-        let (core, inbound) = Core::start(io, hs, opts, handler.map(|h| h.raw), peer_addr);
+        let peer = Arc::new(Peer::new(peer_addr, hs.peer.clone(), identity));
+        let handler = endpoint.handler.as_ref().map(|h| h.bind(&peer));
+        let (core, inbound) = Core::start(io, hs, opts, handler, peer_addr);
         Ok(Connection {
-            tx: Sender::new(core.clone()),
+            tx: Sender::new(core.clone(), peer.clone()),
             rx: Receiver {
                 rx: inbound,
                 core,
+                peer,
                 done: false,
                 _types: PhantomData,
             },
@@ -327,6 +402,17 @@ impl<In, Out> Connection<In, Out> {
         self.rx.core.peer_addr
     }
 
+    /// The peer: address, announced protocol and verified identity.
+    pub fn peer(&self) -> &Peer {
+        &self.rx.peer
+    }
+
+    /// The identity of the peer's verified TLS certificate: `None` over plaintext and on
+    /// a TLS server whose clients need no certificate.
+    pub fn peer_identity(&self) -> Option<&PeerIdentity> {
+        self.rx.peer.identity()
+    }
+
     /// Closes gracefully: everything already sent is flushed, a close frame follows, and
     /// this waits for the peer's close frame (at most the close timeout). Messages still
     /// arriving before the peer's close frame remain available to [`recv`](Self::recv).
@@ -358,6 +444,58 @@ impl<In, Out> fmt::Debug for Connection<In, Out> {
     }
 }
 
+/// What one side brings to a connection besides the transport: options, the handler
+/// for the peer's requests and the authorization hook.
+pub(crate) struct Endpoint<In, Out> {
+    pub(crate) opts: Options,
+    pub(crate) handler: Option<Handler<In, Out>>,
+    pub(crate) authorize: Option<Authorize>,
+}
+
+impl<In, Out> Endpoint<In, Out> {
+    pub(crate) fn new(
+        opts: Options,
+        handler: Option<Handler<In, Out>>,
+        authorize: Option<Authorize>,
+    ) -> Self {
+        Endpoint {
+            opts,
+            handler,
+            authorize,
+        }
+    }
+}
+
+impl<In, Out> Clone for Endpoint<In, Out> {
+    fn clone(&self) -> Self {
+        Endpoint::new(
+            self.opts.clone(),
+            self.handler.clone(),
+            self.authorize.clone(),
+        )
+    }
+}
+
+/// Runs `establish` (the TLS handshake, if any, and the evowire handshake) within the
+/// handshake timeout, and logs a failure.
+pub(crate) async fn in_time<C>(
+    opts: &Options,
+    peer_addr: Option<SocketAddr>,
+    establish: impl Future<Output = Result<C>>,
+) -> Result<C> {
+    let result = match tokio::time::timeout(opts.handshake_timeout, establish).await {
+        Ok(result) => result,
+        Err(_) => Err(Error::Timeout {
+            operation: "handshake",
+            after: opts.handshake_timeout,
+        }),
+    };
+    if let Err(e) = &result {
+        tracing::warn!(peer = ?peer_addr, error = %e, "handshake failed");
+    }
+    result
+}
+
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Role {
     Client,
@@ -383,9 +521,9 @@ enum Wait {
 }
 
 impl<In, Out> Sender<In, Out> {
-    fn new(core: Arc<Core>) -> Self {
+    fn new(core: Arc<Core>, peer: Arc<Peer>) -> Self {
         Sender {
-            handle: Arc::new(SendHandle { core }),
+            handle: Arc::new(SendHandle { core, peer }),
             waiting: None,
             _types: PhantomData,
         }
@@ -426,6 +564,11 @@ impl<In, Out> Sender<In, Out> {
     /// The application protocol the peer announced.
     pub fn peer_protocol(&self) -> &Protocol {
         &self.core().peer
+    }
+
+    /// The peer: address, announced protocol and verified identity.
+    pub fn peer(&self) -> &Peer {
+        &self.handle.peer
     }
 }
 
@@ -576,6 +719,7 @@ impl<In, Out: Serialize> futures::Sink<Out> for Sender<In, Out> {
 pub struct Receiver<In> {
     rx: InboundReceiver,
     core: Arc<Core>,
+    peer: Arc<Peer>,
     done: bool,
     _types: PhantomData<fn() -> In>,
 }
@@ -642,6 +786,11 @@ impl<In> Receiver<In> {
     /// The application protocol the peer announced.
     pub fn peer_protocol(&self) -> &Protocol {
         &self.core.peer
+    }
+
+    /// The peer: address, announced protocol and verified identity.
+    pub fn peer(&self) -> &Peer {
+        &self.peer
     }
 }
 

@@ -76,6 +76,14 @@ pub enum Error {
         /// The peer's explanation.
         reason: String,
     },
+    /// TLS failed: a configuration that cannot be used, a certificate that is not
+    /// trusted, expired or made out for another name, or a peer that does not speak TLS.
+    /// The reason says which, and which side.
+    #[error("tls error: {reason}")]
+    Tls {
+        /// What failed, as rustls reports it, with a hint where one helps.
+        reason: String,
+    },
     /// An operation did not finish in time.
     #[error("{operation} timed out after {after:?}")]
     Timeout {

@@ -4,13 +4,18 @@
 //! `Hello` frame; the server checks them and answers with its own preamble and a
 //! `Welcome` or `Refuse` frame. The preamble and the reply frame keep this layout in every
 //! protocol version, so a server can always tell a client why it is refused.
+//!
+//! Each side's authorization hook sees the peer's protocol (and, through the caller, its
+//! TLS identity). A server whose hook refuses answers `Refuse` with the hook's reason; a
+//! client whose hook refuses the server sends an error frame with request id 0 (§4), as a
+//! side that ends a connection for cause does, and closes.
 
 use bytes::{Buf, BytesMut};
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use crate::error::{Error, Result};
-use crate::frame::{encode_frame, take_frame};
+use crate::frame::{encode_frame, id_header, take_frame, TAG_ERROR};
 use crate::options::{Options, Protocol};
 
 /// The four bytes every connection starts with, in both directions.
@@ -36,6 +41,14 @@ fn preamble() -> [u8; PREAMBLE_LEN] {
     p[4] = PROTOCOL_VERSION;
     p
 }
+
+/// The first bytes of a TLS record: a handshake (client hello) or an alert, then the
+/// major version 3.
+const TLS_RECORD_STARTS: [[u8; 2]; 2] = [[0x16, 0x03], [0x15, 0x03]];
+
+/// The authorization hook as the handshake sees it: the peer's protocol in, a refusal
+/// reason out.
+pub(crate) type Check<'a> = &'a (dyn Fn(&Protocol) -> std::result::Result<(), String> + Sync);
 
 /// What a side announces: its application protocol and the largest frame it accepts.
 /// Later protocol versions may add fields at the back (with defaults).
@@ -106,6 +119,15 @@ async fn fill<T: AsyncRead + Unpin>(io: &mut T, buf: &mut BytesMut, what: &str) 
 async fn read_preamble<T: AsyncRead + Unpin>(io: &mut T, buf: &mut BytesMut) -> Result<u8> {
     loop {
         let n = buf.len().min(MAGIC.len());
+        if let Some(start) = buf.get(..2) {
+            if TLS_RECORD_STARTS.iter().any(|tls| tls == start) {
+                return Err(handshake_error(format!(
+                    "the peer speaks TLS (it sent a TLS record, {}) but this side expects \
+                     plaintext evowire-net: configure TLS on both sides or on neither",
+                    hex(start)
+                )));
+            }
+        }
         if buf[..n] != MAGIC[..n] {
             return Err(handshake_error(format!(
                 "the peer does not speak evowire-net: it sent {} where {} (\"EVOW\") was expected",
@@ -154,7 +176,11 @@ fn check_compatible(ours: &Protocol, theirs: &Protocol) -> std::result::Result<(
 }
 
 /// Runs the client side of the handshake on `io`.
-pub(crate) async fn client<T>(io: &mut T, opts: &Options) -> Result<Handshaken>
+pub(crate) async fn client<T>(
+    io: &mut T,
+    opts: &Options,
+    authorize: Check<'_>,
+) -> Result<Handshaken>
 where
     T: AsyncRead + AsyncWrite + Unpin,
 {
@@ -180,6 +206,17 @@ where
         Reply::Welcome(hello) => {
             let peer = hello.protocol();
             check_compatible(&opts.protocol, &peer).map_err(handshake_error)?;
+            if let Err(reason) = authorize(&peer) {
+                // Tell the server why, as a fatal error frame (id 0), then hang up.
+                let mut out = BytesMut::with_capacity(64 + reason.len());
+                let (h, n) = id_header(TAG_ERROR, 0);
+                let notice = format!("refused by the client: {reason}");
+                encode_frame(&mut out, HANDSHAKE_MAX_FRAME, &h[..n], notice.as_str())?;
+                io.write_all(&out).await?;
+                io.flush().await?;
+                let _ = io.shutdown().await;
+                return Err(handshake_error(format!("refused the peer: {reason}")));
+            }
             Ok(Handshaken {
                 peer,
                 peer_max_frame: hello.max_frame_length.max(1) as usize,
@@ -191,7 +228,11 @@ where
 
 /// Runs the server side of the handshake on `io`: refuses incompatible peers (telling them
 /// why) and returns an error describing the refusal.
-pub(crate) async fn server<T>(io: &mut T, opts: &Options) -> Result<Handshaken>
+pub(crate) async fn server<T>(
+    io: &mut T,
+    opts: &Options,
+    authorize: Check<'_>,
+) -> Result<Handshaken>
 where
     T: AsyncRead + AsyncWrite + Unpin,
 {
@@ -204,7 +245,9 @@ where
     } else {
         let hello: Hello = read_frame(io, &mut buf, "hello").await?;
         let peer = hello.protocol();
-        check_compatible(&opts.protocol, &peer).map(|()| (peer, hello.max_frame_length))
+        check_compatible(&opts.protocol, &peer)
+            .and_then(|()| authorize(&peer))
+            .map(|()| (peer, hello.max_frame_length))
     };
     let mut out = BytesMut::with_capacity(64);
     out.extend_from_slice(&preamble());

@@ -66,7 +66,11 @@
 //! | send / receive from different tasks                   | [`Connection::split`], clone the [`Sender`] |
 //! | plug into channels                                    | [`Sender::into_mpsc`], [`Receiver::into_mpsc`] |
 //! | keep a client connected (send, call, receive pushes)  | [`Reconnecting`]                      |
-//! | run over TLS, Unix sockets or anything async          | [`Connection::client`], [`Connection::server`] |
+//! | connect with TLS, a handler or an authorization hook   | [`Connector`]                         |
+//! | accept TLS connections (feature `tls`)                | `Listener::with_tls`                  |
+//! | see who the peer is, admit or refuse it               | [`Connection::peer_identity`], [`Handler::with_peer`], [`Listener::with_authorization`] |
+//! | hear about failed connections of `serve`              | [`Listener::on_event`], [`ConnectionEvent`] |
+//! | run over Unix sockets or anything async               | [`Connection::client`], [`Connection::server`] |
 //! | only frame typed messages over your own transport     | [`MessageCodec`] with tokio-util's `Framed` |
 //!
 //! # Types and versions
@@ -111,6 +115,55 @@
 //! in flight when the connection ends fails and is not retried; `recv` reports the end of
 //! each connection after its messages. See its docs for the exact guarantee.
 //!
+//! # TLS
+//!
+//! With the `tls` feature (off by default), connections run over TLS 1.3 (rustls with the
+//! `ring` provider): `Connector::with_tls(TlsClientConfig)`,
+//! `Listener::with_tls(TlsServerConfig)` (for [`Listener::accept`] and [`serve`]) and
+//! `Reconnecting::with_tls`. The evowire handshake runs unchanged inside TLS, and the
+//! handshake timeout bounds both. A client config needs roots and the server's name;
+//! a server config may require client certificates from given roots (mutual TLS). There
+//! is no switch to skip verification. The verified identity of the peer
+//! ([`PeerIdentity`]: subject, SAN names, leaf certificate) is on the connection, its
+//! halves, and the [`Peer`] that authorization hooks and [`Handler::with_peer`] handlers
+//! receive.
+//!
+//! ```
+//! # #[cfg(feature = "tls")]
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use evowire_net::rustls::pki_types::PrivatePkcs8KeyDer;
+//! use evowire_net::{serve, Connector, Listener, Options, Protocol};
+//! use evowire_net::{TlsClientConfig, TlsIdentity, TlsServerConfig};
+//!
+//! // A self-signed certificate for `localhost` (normally: TlsIdentity::from_pem_files).
+//! let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_string()])?;
+//! let key = PrivatePkcs8KeyDer::from(cert.signing_key.serialize_der()).into();
+//! let identity = TlsIdentity::new(vec![cert.cert.der().clone()], key)?;
+//!
+//! let opts = Options::new(Protocol::new("square", 1, 0));
+//! let listener = Listener::<u64, u64>::bind("127.0.0.1:0", opts.clone())
+//!     .await?
+//!     .with_tls(TlsServerConfig::new(identity)?);
+//! let addr = listener.local_addr()?;
+//! tokio::spawn(serve(listener, |n: u64| async move { Ok::<_, String>(n * n) }));
+//!
+//! let tls = TlsClientConfig::new(&[cert.cert.der().clone()], "localhost")?;
+//! let conn = Connector::<u64, u64>::new(opts).with_tls(tls).connect(addr).await?;
+//! assert_eq!(conn.call(12u64).await?, 144);
+//! assert_eq!(conn.peer_identity().unwrap().dns_names(), ["localhost"]);
+//! # Ok(())
+//! # }
+//! # #[cfg(not(feature = "tls"))]
+//! # fn main() {}
+//! ```
+//!
+//! # Features
+//!
+//! | feature | default | adds |
+//! |---------|---------|------|
+//! | `tls`   | off     | TLS 1.3 with rustls (`ring`), mutual TLS, [`PeerIdentity`] of verified certificates |
+//!
 //! # Observability
 //!
 //! Every connection runs in a `tracing` span `evowire_net::connection` (peer address and
@@ -131,11 +184,19 @@ mod inbound;
 mod listener;
 mod options;
 mod reconnect;
+mod tls;
 
 pub use codec::{MessageCodec, DEFAULT_MAX_FRAME_LENGTH};
 pub use conn::{Connection, Handler, Receiver, Sender};
 pub use error::{Error, Result};
 pub use handshake::{MAGIC, PROTOCOL_VERSION};
-pub use listener::{connect, serve, Listener};
+pub use listener::{connect, serve, ConnectionEvent, Connector, Listener};
 pub use options::{Options, Protocol, DEFAULT_RECV_BUFFER};
 pub use reconnect::{Backoff, Reconnecting};
+/// The rustls crate this crate's TLS is built on, for [`TlsClientConfig::from_rustls`],
+/// [`TlsServerConfig::from_rustls`] and its certificate types (`rustls::pki_types`).
+#[cfg(feature = "tls")]
+pub use rustls;
+#[cfg(feature = "tls")]
+pub use tls::config::{load_pem_certs, TlsClientConfig, TlsIdentity, TlsServerConfig};
+pub use tls::peer::{Peer, PeerIdentity};

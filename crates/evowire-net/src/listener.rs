@@ -1,25 +1,29 @@
-//! [`connect`], [`Listener`] and [`serve`].
+//! The ways to connect: [`connect`] and [`Connector`], [`Listener`] and [`serve`] (with
+//! its [`ConnectionEvent`]s).
 
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use tokio::net::{TcpListener, ToSocketAddrs};
+use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
 use tokio::task::JoinSet;
 
-use crate::conn::{Connection, Handler, Role};
+use crate::conn::{in_time, Authorize, Connection, Endpoint, Handler};
 use crate::error::{Error, Result};
 use crate::options::Options;
+use crate::tls::peer::Peer;
+use crate::tls::{self, ClientTls, ServerTls};
 
 /// How many handshakes a [`Listener`] runs at once; further TCP connections wait in the
 /// kernel's backlog.
 const MAX_CONCURRENT_HANDSHAKES: usize = 128;
 
 /// Connects to `addr` over TCP and runs the handshake: the short form of
-/// [`Connection::connect`].
+/// [`Connector::new(opts).connect(addr)`](Connector::connect).
 ///
 /// # Errors
 ///
@@ -36,8 +40,175 @@ where
     In: DeserializeOwned,
     Out: Serialize,
 {
-    Connection::connect(addr, opts).await
+    Connector::new(opts.clone()).connect(addr).await
 }
+
+/// How a client connects: [`Options`], and optionally TLS, a [`Handler`] for requests
+/// the server sends, and an authorization hook. Build it once, connect as often as
+/// needed.
+///
+/// # Examples
+///
+/// ```
+/// use evowire_net::{Connector, Handler, Listener, Options, Protocol};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), evowire_net::Error> {
+/// let opts = Options::new(Protocol::new("ask", 1, 0));
+/// let mut listener = Listener::<String, String>::bind("127.0.0.1:0", opts.clone()).await?;
+/// let addr = listener.local_addr()?;
+/// tokio::spawn(async move {
+///     // The server asks the client a question on each connection.
+///     let conn = listener.accept().await?;
+///     let answer = conn.call("name?".to_string()).await?;
+///     assert_eq!(answer, "client-1");
+///     conn.close().await
+/// });
+///
+/// let conn = Connector::<String, String>::new(opts)
+///     .with_handler(Handler::new(|_question: String| async { Ok::<_, String>("client-1".to_string()) }))
+///     .with_authorization(|peer| match peer.protocol().minor() {
+///         0 => Ok(()),
+///         minor => Err(format!("minor version {minor} is not supported yet")),
+///     })
+///     .connect(addr)
+///     .await?;
+/// conn.closed().await;
+/// # Ok(())
+/// # }
+/// ```
+pub struct Connector<In, Out> {
+    endpoint: Endpoint<In, Out>,
+    tls: Option<ClientTls>,
+}
+
+impl<In, Out> Connector<In, Out>
+where
+    In: DeserializeOwned,
+    Out: Serialize,
+{
+    /// Connects with `opts`, in plaintext, answering no requests and accepting every
+    /// compatible server.
+    pub fn new(opts: Options) -> Self {
+        Connector {
+            endpoint: Endpoint::new(opts, None, None),
+            tls: None,
+        }
+    }
+
+    /// Connects over TLS: the server is verified against the roots of `tls`, and the
+    /// evowire handshake runs inside TLS.
+    #[cfg(feature = "tls")]
+    pub fn with_tls(mut self, tls: crate::TlsClientConfig) -> Self {
+        self.tls = Some(tls);
+        self
+    }
+
+    /// Answers requests the server sends on the connection with `handler`.
+    pub fn with_handler(mut self, handler: Handler<In, Out>) -> Self {
+        self.endpoint.handler = Some(handler);
+        self
+    }
+
+    /// Asks `authorize` about the server once its handshake arrived: it sees the server's
+    /// protocol and, over TLS, its verified identity, and returns `Err(reason)` to refuse
+    /// it. The server then ends that connection with
+    /// [`Error::Remote`]`("refused by the client: reason")` and [`connect`](Self::connect)
+    /// fails with [`Error::Handshake`].
+    pub fn with_authorization<F>(mut self, authorize: F) -> Self
+    where
+        F: Fn(&Peer) -> std::result::Result<(), String> + Send + Sync + 'static,
+    {
+        self.endpoint.authorize = Some(Arc::new(authorize));
+        self
+    }
+
+    /// The options every connection uses.
+    pub fn options(&self) -> &Options {
+        &self.endpoint.opts
+    }
+
+    /// Connects to `addr` over TCP (with `TCP_NODELAY`) and runs the TLS handshake (if
+    /// configured) and the evowire handshake, both within the handshake timeout.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] if the TCP connection fails, [`Error::Tls`] if TLS fails (untrusted
+    /// or expired certificate, wrong name, a server without TLS), [`Error::Refused`] if
+    /// the server refuses us, [`Error::Handshake`] if it does not speak the protocol or
+    /// our authorization hook refuses it, and [`Error::Timeout`] after the handshake
+    /// timeout.
+    pub async fn connect(&self, addr: impl ToSocketAddrs) -> Result<Connection<In, Out>> {
+        connect_endpoint(addr, &self.endpoint, self.tls.as_ref()).await
+    }
+}
+
+/// Connects to `addr` as `endpoint`, over TLS if `tls` is set.
+pub(crate) async fn connect_endpoint<In, Out>(
+    addr: impl ToSocketAddrs,
+    endpoint: &Endpoint<In, Out>,
+    tls: Option<&ClientTls>,
+) -> Result<Connection<In, Out>>
+where
+    In: DeserializeOwned,
+    Out: Serialize,
+{
+    let stream = TcpStream::connect(addr).await?;
+    stream.set_nodelay(true)?;
+    let peer = stream.peer_addr().ok();
+    let opts = &endpoint.opts;
+    tracing::debug!(peer = ?peer, protocol = %opts.protocol, tls = tls.is_some(), "connecting");
+    in_time(opts, peer, tls::client(stream, tls, endpoint, peer)).await
+}
+
+impl<In, Out> Clone for Connector<In, Out> {
+    fn clone(&self) -> Self {
+        Connector {
+            endpoint: self.endpoint.clone(),
+            tls: self.tls.clone(),
+        }
+    }
+}
+
+impl<In, Out> fmt::Debug for Connector<In, Out> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Connector")
+            .field("protocol", &self.endpoint.opts.protocol)
+            .field("tls", &self.tls)
+            .field("handler", &self.endpoint.handler.is_some())
+            .field("authorization", &self.endpoint.authorize.is_some())
+            .finish()
+    }
+}
+
+/// What happened to a connection of [`serve`], for the callback given to
+/// [`Listener::on_event`].
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ConnectionEvent {
+    /// A connection passed its handshakes (TLS, evowire, authorization).
+    Opened {
+        /// Who connected.
+        peer: Peer,
+    },
+    /// An incoming connection failed before it was established: TLS, the handshake, a
+    /// refusal by the authorization hook or the handshake timeout.
+    Failed {
+        /// The client's address.
+        addr: SocketAddr,
+        /// Why it failed.
+        error: Error,
+    },
+    /// An established connection ended.
+    Closed {
+        /// Who was connected.
+        peer: Peer,
+        /// Why it ended, or `None` after a graceful close.
+        error: Option<Error>,
+    },
+}
+
+type EventCallback = Arc<dyn Fn(ConnectionEvent) + Send + Sync>;
 
 /// A TCP listener that hands out handshaken [`Connection`]s.
 ///
@@ -45,9 +216,10 @@ where
 /// nobody: [`accept`](Self::accept) returns whichever connection is ready first.
 pub struct Listener<In, Out> {
     tcp: TcpListener,
-    opts: Options,
-    handler: Option<Handler<In, Out>>,
-    handshakes: JoinSet<Result<Connection<In, Out>>>,
+    endpoint: Endpoint<In, Out>,
+    tls: Option<ServerTls>,
+    events: Option<EventCallback>,
+    handshakes: JoinSet<(SocketAddr, Result<Connection<In, Out>>)>,
 }
 
 impl<In, Out> Listener<In, Out>
@@ -68,8 +240,9 @@ where
     pub fn from_tcp(tcp: TcpListener, opts: Options) -> Self {
         Listener {
             tcp,
-            opts,
-            handler: None,
+            endpoint: Endpoint::new(opts, None, None),
+            tls: None,
+            events: None,
             handshakes: JoinSet::new(),
         }
     }
@@ -77,7 +250,66 @@ where
     /// Answers requests on every connection accepted from now on with `handler`.
     /// Without a handler, requests are answered with an error.
     pub fn with_handler(mut self, handler: Handler<In, Out>) -> Self {
-        self.handler = Some(handler);
+        self.endpoint.handler = Some(handler);
+        self
+    }
+
+    /// Accepts only TLS connections from now on: every client first runs the TLS
+    /// handshake with `tls` (and presents a certificate that chains to its client roots
+    /// if `tls` is mutual), then the evowire handshake inside TLS, both within the
+    /// handshake timeout.
+    #[cfg(feature = "tls")]
+    pub fn with_tls(mut self, tls: crate::TlsServerConfig) -> Self {
+        self.tls = Some(tls);
+        self
+    }
+
+    /// Asks `authorize` about every client once its hello arrived: it sees the client's
+    /// protocol and, under mutual TLS, its verified identity, and returns `Err(reason)`
+    /// to refuse it. A refused client's `connect` fails with
+    /// [`Error::Refused`]`{ reason }`; here the connection fails with
+    /// [`Error::Handshake`] and the listener goes on.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use evowire_net::{connect, Error, Listener, Options, Protocol};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), evowire_net::Error> {
+    /// let opts = Options::new(Protocol::new("vault", 1, 0));
+    /// let mut listener = Listener::<(), ()>::bind("127.0.0.1:0", opts.clone())
+    ///     .await?
+    ///     .with_authorization(|peer| match peer.identity() {
+    ///         Some(_) => Ok(()),
+    ///         None => Err("a client certificate is required".to_string()),
+    ///     });
+    /// let addr = listener.local_addr()?;
+    /// tokio::spawn(async move { listener.accept().await });
+    ///
+    /// let err = connect::<(), ()>(addr, &opts).await.unwrap_err();
+    /// assert!(matches!(&err, Error::Refused { reason } if reason == "a client certificate is required"));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn with_authorization<F>(mut self, authorize: F) -> Self
+    where
+        F: Fn(&Peer) -> std::result::Result<(), String> + Send + Sync + 'static,
+    {
+        self.endpoint.authorize = Some(Arc::new(authorize) as Authorize);
+        self
+    }
+
+    /// Tells `callback` what happens to the connections of [`serve`]: each one opened,
+    /// each incoming connection that failed (with its error) and each that ended (with
+    /// the error that ended it, if any). The callback runs on the listener's and the
+    /// connections' tasks: keep it short, or hand the event to a channel.
+    /// ([`accept`](Self::accept) returns failures itself and does not call it.)
+    pub fn on_event<F>(mut self, callback: F) -> Self
+    where
+        F: Fn(ConnectionEvent) + Send + Sync + 'static,
+    {
+        self.events = Some(Arc::new(callback));
         self
     }
 
@@ -92,7 +324,7 @@ where
 
     /// The options every accepted connection uses.
     pub fn options(&self) -> &Options {
-        &self.opts
+        &self.endpoint.opts
     }
 
     /// Waits for the next connection whose handshake succeeded.
@@ -103,17 +335,18 @@ where
     ///
     /// # Errors
     ///
-    /// [`Error::Handshake`], [`Error::Timeout`] or [`Error::Io`] for a failed incoming
-    /// connection, [`Error::Io`] from the listening socket.
+    /// [`Error::Handshake`], [`Error::Tls`], [`Error::Timeout`] or [`Error::Io`] for a
+    /// failed incoming connection, [`Error::Io`] from the listening socket.
     pub async fn accept(&mut self) -> Result<Connection<In, Out>> {
         match self.next().await {
-            Ok(one) => one,
+            Ok((_, one)) => one,
             Err(e) => Err(Error::Io(e)),
         }
     }
 
-    /// The outer error is the listening socket's, the inner one a single peer's.
-    async fn next(&mut self) -> io::Result<Result<Connection<In, Out>>> {
+    /// The outer error is the listening socket's, the inner one a single peer's (at the
+    /// address returned with it).
+    async fn next(&mut self) -> io::Result<(SocketAddr, Result<Connection<In, Out>>)> {
         loop {
             let can_accept = self.handshakes.len() < MAX_CONCURRENT_HANDSHAKES;
             tokio::select! {
@@ -130,17 +363,22 @@ where
                     };
                     let _ = stream.set_nodelay(true);
                     tracing::debug!(peer = %peer, "accepted a TCP connection");
-                    let opts = self.opts.clone();
-                    let handler = self.handler.clone();
+                    let endpoint = self.endpoint.clone();
+                    let tls = self.tls.clone();
                     self.handshakes.spawn(async move {
-                        Connection::handshake(stream, &opts, handler, Some(peer), Role::Server)
+                        let establish = tls::server(stream, tls.as_ref(), &endpoint, Some(peer));
+                        let result = in_time(&endpoint.opts, Some(peer), establish)
                             .await
                             .map_err(|e| match e {
                                 Error::Handshake { reason } => Error::Handshake {
                                     reason: format!("{reason} (peer {peer})"),
                                 },
+                                Error::Tls { reason } => Error::Tls {
+                                    reason: format!("{reason} (peer {peer})"),
+                                },
                                 other => other,
-                            })
+                            });
+                        (peer, result)
                     });
                 }
             }
@@ -152,7 +390,8 @@ impl<In, Out> fmt::Debug for Listener<In, Out> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Listener")
             .field("local_addr", &self.tcp.local_addr().ok())
-            .field("protocol", &self.opts.protocol)
+            .field("protocol", &self.endpoint.opts.protocol)
+            .field("tls", &self.tls)
             .field("handshakes", &self.handshakes.len())
             .finish()
     }
@@ -179,8 +418,9 @@ fn is_resource_exhaustion(e: &io::Error) -> bool {
 /// with `handler`, each in its own task (the listener's [`Options`] bound how many run at
 /// once per connection). Push messages that clients send are received and dropped.
 ///
-/// Failed handshakes and broken connections are logged with `tracing` and affect no
-/// other connection. Returns only if the listening socket fails.
+/// Failed handshakes and broken connections affect no other connection; they are logged
+/// with `tracing` and reported to the listener's [`on_event`](Listener::on_event)
+/// callback, if any, as [`ConnectionEvent`]s. Returns only if the listening socket fails.
 ///
 /// # Errors
 ///
@@ -216,23 +456,40 @@ where
     E: fmt::Display,
 {
     let mut listener = listener.with_handler(Handler::new(handler));
+    let events = listener.events.clone();
+    let report = move |event: ConnectionEvent| {
+        if let Some(callback) = &events {
+            callback(event);
+        }
+    };
     loop {
         match listener.next().await {
-            Ok(Ok(mut conn)) => {
+            Ok((_, Ok(mut conn))) => {
+                let report = report.clone();
+                report(ConnectionEvent::Opened {
+                    peer: conn.peer().clone(),
+                });
                 tokio::spawn(async move {
-                    loop {
+                    let error = loop {
                         match conn.recv().await {
                             Ok(Some(_)) => tracing::trace!("dropped a push message"),
-                            Ok(None) => break,
+                            Ok(None) => break None,
                             Err(e @ Error::Decode(_)) => {
                                 tracing::debug!(error = %e, "dropped a push message")
                             }
-                            Err(_) => break,
+                            Err(e) => break Some(e),
                         }
-                    }
+                    };
+                    report(ConnectionEvent::Closed {
+                        peer: conn.peer().clone(),
+                        error,
+                    });
                 });
             }
-            Ok(Err(e)) => tracing::debug!(error = %e, "incoming connection failed"),
+            Ok((addr, Err(error))) => {
+                tracing::debug!(error = %error, "incoming connection failed");
+                report(ConnectionEvent::Failed { addr, error });
+            }
             Err(e) if is_resource_exhaustion(&e) => {
                 tracing::warn!(error = %e, "accept failed; retrying");
                 tokio::time::sleep(Duration::from_millis(100)).await;

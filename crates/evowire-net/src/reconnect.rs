@@ -128,6 +128,7 @@ pub struct Reconnecting<In, Out> {
     connects: u64,
     /// Messages sent on `conn` since it was made or a call on it was answered.
     unconfirmed: u64,
+    tls: Option<crate::tls::ClientTls>,
 }
 
 impl<In, Out> Reconnecting<In, Out>
@@ -145,7 +146,15 @@ where
             ended: None,
             connects: 0,
             unconfirmed: 0,
+            tls: None,
         }
+    }
+
+    /// Connects over TLS (see [`Connector::with_tls`](crate::Connector::with_tls)).
+    #[cfg(feature = "tls")]
+    pub fn with_tls(mut self, tls: crate::TlsClientConfig) -> Self {
+        self.tls = Some(tls);
+        self
     }
 
     /// Sets the backoff between connection attempts.
@@ -217,7 +226,8 @@ where
 
     /// Makes one connection attempt: the only place a connection is made.
     async fn connect_once(&self) -> Result<Connection<In, Out>> {
-        Connection::connect(self.addr.as_str(), &self.opts).await
+        let endpoint = crate::conn::Endpoint::new(self.opts.clone(), None, None);
+        crate::listener::connect_endpoint(self.addr.as_str(), &endpoint, self.tls.as_ref()).await
     }
 
     /// Sets the closed current connection aside for [`recv`](Self::recv) and reports its
