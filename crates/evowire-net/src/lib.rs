@@ -184,6 +184,8 @@ mod inbound;
 mod listener;
 mod options;
 mod reconnect;
+#[cfg(feature = "quic")]
+pub mod quic;
 mod tls;
 
 pub use codec::{MessageCodec, DEFAULT_MAX_FRAME_LENGTH};
