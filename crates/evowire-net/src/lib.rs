@@ -183,9 +183,9 @@ mod handshake;
 mod inbound;
 mod listener;
 mod options;
-mod reconnect;
 #[cfg(feature = "quic")]
 pub mod quic;
+mod reconnect;
 mod tls;
 
 pub use codec::{MessageCodec, DEFAULT_MAX_FRAME_LENGTH};

@@ -12,15 +12,20 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use futures::FutureExt;
-use quinn::{ReadError, ReadExactError, ReadToEndError, RecvStream, SendStream, WriteError};
+use quinn::{ReadError, ReadExactError, RecvStream, SendStream, WriteError};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tokio::sync::Notify;
 
 use super::{code, connection_error};
 use crate::error::{Error, Result};
-use crate::frame::{encode_frame, id_header, Frame, LEN_PREFIX, TAG_ERROR, TAG_REQUEST, TAG_RESPONSE};
+use crate::frame::{
+    encode_frame, id_header, Frame, LEN_PREFIX, TAG_ERROR, TAG_REQUEST, TAG_RESPONSE,
+};
 use crate::options::Options;
+
+/// The most bytes taken from a stream at once.
+const READ_CHUNK: usize = 64 * 1024;
 
 /// The request id on a call stream: the stream pairs a request with its answer.
 const CALL_ID: u64 = 0;
@@ -108,12 +113,14 @@ impl Calls {
         let exchange = self.exchange(frame.freeze(), max);
         match timeout {
             None => exchange.await,
-            Some(after) => tokio::time::timeout(after, exchange)
-                .await
-                .unwrap_or(Err(Error::Timeout {
-                    operation: "call",
-                    after,
-                })),
+            Some(after) => {
+                tokio::time::timeout(after, exchange)
+                    .await
+                    .unwrap_or(Err(Error::Timeout {
+                        operation: "call",
+                        after,
+                    }))
+            }
         }
     }
 
@@ -181,14 +188,23 @@ impl Drop for Stream<'_> {
 }
 
 /// Answers the calls the peer opens on `quic` until the connection ends.
-pub(crate) async fn serve_calls(quic: quinn::Connection, handler: Option<CallHandler>, opts: Options) {
+pub(crate) async fn serve_calls(
+    quic: quinn::Connection,
+    handler: Option<CallHandler>,
+    opts: Options,
+) {
     while let Ok((send, recv)) = quic.accept_bi().await {
         tokio::spawn(answer(send, recv, handler.clone(), opts.clone()));
     }
 }
 
 /// Reads the request of one call stream and writes its answer.
-async fn answer(mut send: SendStream, mut recv: RecvStream, handler: Option<CallHandler>, opts: Options) {
+async fn answer(
+    mut send: SendStream,
+    mut recv: RecvStream,
+    handler: Option<CallHandler>,
+    opts: Options,
+) {
     let request = read_frame(&mut recv, opts.max_frame_length, &opts);
     let request = match opts.call_timeout {
         None => request.await,
@@ -234,19 +250,28 @@ async fn read_frame(recv: &mut RecvStream, max: usize, opts: &Options) -> Result
     if len > max {
         return Err(Error::FrameTooLarge { len, max });
     }
-    let payload = recv.read_to_end(len).await.map_err(|e| match e {
-        ReadToEndError::TooLong => {
-            Error::Protocol(format!("bytes after the frame of {len} bytes on a call stream"))
+    // Ordered reads only, into a buffer that grows with what arrives (never sized from
+    // the prefix alone).
+    let mut payload = BytesMut::new();
+    while let Some(chunk) = recv
+        .read_chunk(READ_CHUNK, true)
+        .await
+        .map_err(|e| read_error(e, opts))?
+    {
+        if payload.len() + chunk.bytes.len() > len {
+            return Err(Error::Protocol(format!(
+                "bytes after the frame of {len} bytes on a call stream"
+            )));
         }
-        ReadToEndError::Read(e) => read_error(e, opts),
-    })?;
+        payload.extend_from_slice(&chunk.bytes);
+    }
     if payload.len() < len {
         return Err(Error::Truncated {
             have: LEN_PREFIX + payload.len(),
             need: LEN_PREFIX + len,
         });
     }
-    Frame::parse(BytesMut::from(&payload[..]))
+    Frame::parse(payload)
 }
 
 /// What kind of frame `frame` is, for error messages.
@@ -266,7 +291,9 @@ fn kind(frame: &Frame) -> String {
 fn read_error(e: ReadError, opts: &Options) -> Error {
     match e {
         ReadError::ConnectionLost(e) => connection_error(e, opts),
-        ReadError::Reset(code) => Error::Protocol(format!("the peer reset the call stream (code {code})")),
+        ReadError::Reset(code) => {
+            Error::Protocol(format!("the peer reset the call stream (code {code})"))
+        }
         other => Error::Io(other.into()),
     }
 }

@@ -116,7 +116,15 @@ where
                 .await
                 .map_err(|e| connection_error(e, &self.opts))?;
             let io = tokio::io::join(recv, send);
-            establish(quic, endpoint, io, Role::Client, &self.opts, self.handler.clone()).await
+            establish(
+                quic,
+                endpoint,
+                io,
+                Role::Client,
+                &self.opts,
+                self.handler.clone(),
+            )
+            .await
         })
         .await
     }
@@ -174,7 +182,11 @@ where
     ///
     /// [`Error::Io`] if the socket cannot be bound, [`Error::Tls`] if the TLS
     /// configuration cannot run QUIC.
-    pub async fn bind(addr: impl ToSocketAddrs, opts: Options, tls: TlsServerConfig) -> Result<Self> {
+    pub async fn bind(
+        addr: impl ToSocketAddrs,
+        opts: Options,
+        tls: TlsServerConfig,
+    ) -> Result<Self> {
         let addr = lookup_host(addr).await?.next().ok_or_else(|| {
             Error::Io(io::Error::new(
                 io::ErrorKind::InvalidInput,
@@ -300,7 +312,13 @@ where
     let ep = crate::conn::Endpoint::new(opts.clone(), None, None);
     let addr = Some(quic.remote_address());
     match crate::Connection::handshake(io, &ep, addr, identity, role).await {
-        Ok(inner) => Ok(Connection::start(inner, quic, endpoint, opts.clone(), handler)),
+        Ok(inner) => Ok(Connection::start(
+            inner,
+            quic,
+            endpoint,
+            opts.clone(),
+            handler,
+        )),
         Err(e) => {
             let reason = e.to_string();
             match role {

@@ -130,7 +130,10 @@ fn tls_error(reason: impl Into<String>) -> Error {
 }
 
 /// The client's QUIC configuration: `tls` with the evowire ALPN, and `opts`' limits.
-pub(crate) fn client_config(tls: &TlsClientConfig, opts: &Options) -> crate::Result<quinn::ClientConfig> {
+pub(crate) fn client_config(
+    tls: &TlsClientConfig,
+    opts: &Options,
+) -> crate::Result<quinn::ClientConfig> {
     let mut rustls = (**tls.rustls_config()).clone();
     rustls.alpn_protocols = vec![ALPN.to_vec()];
     let crypto = QuicClientConfig::try_from(Arc::new(rustls))
@@ -141,7 +144,10 @@ pub(crate) fn client_config(tls: &TlsClientConfig, opts: &Options) -> crate::Res
 }
 
 /// The server's QUIC configuration: `tls` with the evowire ALPN, and `opts`' limits.
-pub(crate) fn server_config(tls: &TlsServerConfig, opts: &Options) -> crate::Result<quinn::ServerConfig> {
+pub(crate) fn server_config(
+    tls: &TlsServerConfig,
+    opts: &Options,
+) -> crate::Result<quinn::ServerConfig> {
     let mut rustls = (**tls.rustls_config()).clone();
     rustls.alpn_protocols = vec![ALPN.to_vec()];
     let crypto = QuicServerConfig::try_from(Arc::new(rustls))
