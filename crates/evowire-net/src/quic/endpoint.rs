@@ -31,7 +31,8 @@ const MAX_CONCURRENT_HANDSHAKES: usize = 128;
 /// # Examples
 ///
 /// ```no_run
-/// # async fn run() -> Result<(), evowire_net::Error> {
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), evowire_net::Error> {
 /// use evowire_net::quic::Connector;
 /// use evowire_net::{Options, Protocol, TlsClientConfig};
 ///
@@ -40,6 +41,7 @@ const MAX_CONCURRENT_HANDSHAKES: usize = 128;
 /// let connector = Connector::<String, String>::new(opts, tls)?
 ///     .with_handler(|text: String| async move { Ok::<_, String>(text.to_uppercase()) });
 /// let conn = connector.connect("node-b.example:4433").await?;
+/// conn.close().await?;
 /// # Ok(())
 /// # }
 /// ```
