@@ -110,18 +110,7 @@ impl Calls {
         encode_frame(&mut frame, max, &h[..n], req)?;
         self.in_flight.fetch_add(1, Ordering::SeqCst);
         let _guard = InFlight(self);
-        let exchange = self.exchange(frame.freeze(), max);
-        match timeout {
-            None => exchange.await,
-            Some(after) => {
-                tokio::time::timeout(after, exchange)
-                    .await
-                    .unwrap_or(Err(Error::Timeout {
-                        operation: "call",
-                        after,
-                    }))
-            }
-        }
+        bounded(timeout, "call", self.exchange(frame.freeze(), max)).await
     }
 
     async fn exchange(&self, request: Bytes, max: usize) -> Result<Bytes> {
@@ -206,15 +195,7 @@ async fn answer(
     opts: Options,
 ) {
     let request = read_frame(&mut recv, opts.max_frame_length, &opts);
-    let request = match opts.call_timeout {
-        None => request.await,
-        Some(after) => tokio::time::timeout(after, request)
-            .await
-            .unwrap_or(Err(Error::Timeout {
-                operation: "reading a request",
-                after,
-            })),
-    };
+    let request = bounded(opts.call_timeout, "reading a request", request).await;
     let answer = match request {
         Ok(Frame::Request(_, body)) => match &handler {
             Some(handler) => handler(body).await,
@@ -232,6 +213,21 @@ async fn answer(
     };
     if send.write_chunk(answer.freeze()).await.is_ok() {
         let _ = send.finish();
+    }
+}
+
+/// Runs `fut` within `timeout`, if any; past it, fails with [`Error::Timeout`] naming
+/// `operation`.
+async fn bounded<T>(
+    timeout: Option<Duration>,
+    operation: &'static str,
+    fut: impl Future<Output = Result<T>>,
+) -> Result<T> {
+    match timeout {
+        None => fut.await,
+        Some(after) => tokio::time::timeout(after, fut)
+            .await
+            .unwrap_or(Err(Error::Timeout { operation, after })),
     }
 }
 

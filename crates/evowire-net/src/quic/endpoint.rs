@@ -100,12 +100,7 @@ where
     /// refuses us, [`Error::Handshake`] if it does not speak the protocol,
     /// [`Error::Timeout`] after the handshake timeout, [`Error::Io`].
     pub async fn connect(&self, addr: impl ToSocketAddrs) -> Result<Connection<In, Out>> {
-        let addr = lookup_host(addr).await?.next().ok_or_else(|| {
-            Error::Io(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "the address resolved to nothing",
-            ))
-        })?;
+        let addr = resolve(addr).await?;
         let endpoint = self.endpoint_for(addr)?;
         in_time(&self.opts, Some(addr), async {
             let quic = endpoint
@@ -189,12 +184,7 @@ where
         opts: Options,
         tls: TlsServerConfig,
     ) -> Result<Self> {
-        let addr = lookup_host(addr).await?.next().ok_or_else(|| {
-            Error::Io(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "the address resolved to nothing",
-            ))
-        })?;
+        let addr = resolve(addr).await?;
         let endpoint = quinn::Endpoint::server(server_config(&tls, &opts)?, addr)?;
         Ok(Listener {
             endpoint,
@@ -289,6 +279,16 @@ impl<In, Out> fmt::Debug for Listener<In, Out> {
             .field("handler", &self.handler.is_some())
             .finish_non_exhaustive()
     }
+}
+
+/// The first address `addr` resolves to.
+async fn resolve(addr: impl ToSocketAddrs) -> Result<SocketAddr> {
+    lookup_host(addr).await?.next().ok_or_else(|| {
+        Error::Io(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "the address resolved to nothing",
+        ))
+    })
 }
 
 /// Runs the evowire handshake on the control stream `io` of `quic` and starts the
