@@ -159,11 +159,18 @@
 //! # fn main() {}
 //! ```
 //!
+//! # QUIC
+//!
+//! With the `quic` feature, [`quic`] runs connections over QUIC with the same typed API,
+//! handshake, [`Options`] and TLS configurations: messages in order on one control stream,
+//! each call on a stream of its own, so a large or slow answer holds up no other call.
+//!
 //! # Features
 //!
 //! | feature | default | adds |
 //! |---------|---------|------|
 //! | `tls`   | off     | TLS 1.3 with rustls (`ring`), mutual TLS, [`PeerIdentity`] of verified certificates |
+//! | `quic`  | off     | [`quic`]: the same typed API over QUIC (`quinn`), a stream per call; enables `tls` |
 //!
 //! # Observability
 //!
@@ -184,6 +191,8 @@ mod handshake;
 mod inbound;
 mod listener;
 mod options;
+#[cfg(feature = "quic")]
+pub mod quic;
 mod reconnect;
 mod tls;
 pub mod udp;

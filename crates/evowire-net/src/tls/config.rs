@@ -240,6 +240,12 @@ impl TlsClientConfig {
         })
     }
 
+    /// The rustls configuration, for transports that run TLS themselves (QUIC).
+    #[cfg(feature = "quic")]
+    pub(crate) fn rustls_config(&self) -> &Arc<ClientConfig> {
+        &self.config
+    }
+
     /// The name the server's certificate must carry.
     pub fn server_name(&self) -> String {
         self.server_name.to_str().into_owned()
@@ -365,6 +371,12 @@ impl TlsServerConfig {
         })
     }
 
+    /// The rustls configuration, for transports that run TLS themselves (QUIC).
+    #[cfg(feature = "quic")]
+    pub(crate) fn rustls_config(&self) -> &Arc<ServerConfig> {
+        &self.config
+    }
+
     /// True if clients must present a certificate ([`mutual`](Self::mutual)).
     pub fn requires_client_certificates(&self) -> bool {
         self.mutual
@@ -399,7 +411,7 @@ impl std::fmt::Debug for TlsServerConfig {
 }
 
 /// The identity of the peer's verified leaf certificate.
-fn identity(certs: Option<&[CertificateDer<'static>]>) -> Option<Arc<PeerIdentity>> {
+pub(crate) fn identity(certs: Option<&[CertificateDer<'static>]>) -> Option<Arc<PeerIdentity>> {
     let leaf = certs?.first()?;
     match PeerIdentity::from_der(leaf.as_ref()) {
         Ok(id) => Some(Arc::new(id)),

@@ -1,0 +1,302 @@
+//! Calls over QUIC: one bidirectional stream per call. The caller writes one request
+//! frame and finishes its side; the other side answers with one response or error frame
+//! and finishes its side.
+
+use std::fmt;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use futures::FutureExt;
+use quinn::{ReadError, ReadExactError, RecvStream, SendStream, WriteError};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use tokio::sync::Notify;
+
+use super::{code, connection_error};
+use crate::error::{Error, Result};
+use crate::frame::{
+    encode_frame, id_header, Frame, LEN_PREFIX, TAG_ERROR, TAG_REQUEST, TAG_RESPONSE,
+};
+use crate::options::Options;
+
+/// The most bytes taken from a stream at once.
+const READ_CHUNK: usize = 64 * 1024;
+
+/// The request id on a call stream: the stream pairs a request with its answer.
+const CALL_ID: u64 = 0;
+
+/// A type-erased request handler: the request body in, the encoded answer frame out.
+pub(crate) type CallHandler =
+    Arc<dyn Fn(Bytes) -> Pin<Box<dyn Future<Output = BytesMut> + Send>> + Send + Sync>;
+
+/// Wraps `f` into a [`CallHandler`] that decodes the request, runs `f` (catching a panic)
+/// and encodes the answer (or the error) as a frame of at most `max` bytes.
+pub(crate) fn call_handler<In, Out, F, Fut, E>(f: F, max: usize) -> CallHandler
+where
+    In: DeserializeOwned + Send + 'static,
+    Out: Serialize + Send + 'static,
+    F: Fn(In) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = std::result::Result<Out, E>> + Send + 'static,
+    E: fmt::Display,
+{
+    let f = Arc::new(f);
+    Arc::new(move |body: Bytes| {
+        let f = f.clone();
+        Box::pin(async move {
+            let reply = match evowire::from_slice::<In>(&body) {
+                Ok(req) => match AssertUnwindSafe(f(req)).catch_unwind().await {
+                    Ok(result) => result.map_err(|e| e.to_string()),
+                    Err(_) => Err("the request handler panicked".to_string()),
+                },
+                Err(e) => Err(format!("cannot decode request: {e}")),
+            };
+            let mut out = BytesMut::new();
+            let (h, n) = id_header(TAG_RESPONSE, CALL_ID);
+            let message = match reply {
+                Ok(resp) => match encode_frame(&mut out, max, &h[..n], &resp) {
+                    Ok(()) => return out,
+                    Err(e) => format!("cannot send response: {e}"),
+                },
+                Err(message) => message,
+            };
+            error_frame(&message)
+        })
+    })
+}
+
+/// An error answer frame carrying `message`.
+fn error_frame(message: &str) -> BytesMut {
+    let mut out = BytesMut::new();
+    let (h, n) = id_header(TAG_ERROR, CALL_ID);
+    if encode_frame(&mut out, usize::MAX, &h[..n], message).is_err() {
+        out.clear();
+    }
+    out
+}
+
+/// The calls of one QUIC connection: what the caller side needs, and the count of calls
+/// in flight that a graceful close waits for.
+pub(crate) struct Calls {
+    pub(crate) quic: quinn::Connection,
+    pub(crate) opts: Options,
+    in_flight: AtomicUsize,
+    idle: Notify,
+}
+
+impl Calls {
+    pub(crate) fn new(quic: quinn::Connection, opts: Options) -> Self {
+        Calls {
+            quic,
+            opts,
+            in_flight: AtomicUsize::new(0),
+            idle: Notify::new(),
+        }
+    }
+
+    /// Sends `req` on a stream of its own and returns the answer's body.
+    pub(crate) async fn call<T: Serialize + ?Sized>(
+        &self,
+        req: &T,
+        timeout: Option<Duration>,
+    ) -> Result<Bytes> {
+        let max = self.opts.max_frame_length;
+        let mut frame = BytesMut::new();
+        let (h, n) = id_header(TAG_REQUEST, CALL_ID);
+        encode_frame(&mut frame, max, &h[..n], req)?;
+        self.in_flight.fetch_add(1, Ordering::SeqCst);
+        let _guard = InFlight(self);
+        bounded(timeout, "call", self.exchange(frame.freeze(), max)).await
+    }
+
+    async fn exchange(&self, request: Bytes, max: usize) -> Result<Bytes> {
+        let (mut send, mut recv) = self
+            .quic
+            .open_bi()
+            .await
+            .map_err(|e| connection_error(e, &self.opts))?;
+        let mut stream = Stream {
+            recv: &mut recv,
+            armed: true,
+        };
+        match send.write_chunk(request).await {
+            // Stopped: the peer refuses the request (too long); its answer says why.
+            Ok(()) | Err(WriteError::Stopped(_)) => {}
+            Err(e) => return Err(write_error(e, &self.opts)),
+        }
+        let _ = send.finish();
+        let answer = read_frame(stream.recv, max, &self.opts).await;
+        stream.armed = false;
+        match answer? {
+            Frame::Response(_, body) => Ok(body),
+            Frame::Error(_, message) => Err(Error::Remote(message)),
+            other => Err(Error::Protocol(format!(
+                "a call stream was answered with {}, not a response or an error",
+                kind(&other)
+            ))),
+        }
+    }
+
+    /// Waits until no call of this side is in flight.
+    pub(crate) async fn idle(&self) {
+        crate::core::wait_for(&self.idle, || {
+            (self.in_flight.load(Ordering::SeqCst) == 0).then_some(())
+        })
+        .await;
+    }
+}
+
+/// Counts a call in flight while it lives.
+struct InFlight<'a>(&'a Calls);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        if self.0.in_flight.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.0.idle.notify_waiters();
+        }
+    }
+}
+
+/// The receiving side of a call whose answer is still expected: a call given up (timeout,
+/// cancellation) tells the peer to stop sending the answer.
+struct Stream<'a> {
+    recv: &'a mut RecvStream,
+    armed: bool,
+}
+
+impl Drop for Stream<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            let _ = self.recv.stop(code::CANCELLED);
+        }
+    }
+}
+
+/// Answers the calls the peer opens on `quic` until the connection ends.
+pub(crate) async fn serve_calls(
+    quic: quinn::Connection,
+    handler: Option<CallHandler>,
+    opts: Options,
+) {
+    while let Ok((send, recv)) = quic.accept_bi().await {
+        tokio::spawn(answer(send, recv, handler.clone(), opts.clone()));
+    }
+}
+
+/// Reads the request of one call stream and writes its answer.
+async fn answer(
+    mut send: SendStream,
+    mut recv: RecvStream,
+    handler: Option<CallHandler>,
+    opts: Options,
+) {
+    let request = read_frame(&mut recv, opts.max_frame_length, &opts);
+    let request = bounded(opts.call_timeout, "reading a request", request).await;
+    let answer = match request {
+        Ok(Frame::Request(_, body)) => match &handler {
+            Some(handler) => handler(body).await,
+            None => error_frame("this peer serves no requests"),
+        },
+        Ok(other) => error_frame(&format!(
+            "a call stream must carry a request frame, not {}",
+            kind(&other)
+        )),
+        Err(e) => {
+            tracing::debug!(error = %e, "bad request on a call stream");
+            let _ = recv.stop(code::CANCELLED);
+            error_frame(&format!("bad request: {e}"))
+        }
+    };
+    if send.write_chunk(answer.freeze()).await.is_ok() {
+        let _ = send.finish();
+    }
+}
+
+/// Runs `fut` within `timeout`, if any; past it, fails with [`Error::Timeout`] naming
+/// `operation`.
+async fn bounded<T>(
+    timeout: Option<Duration>,
+    operation: &'static str,
+    fut: impl Future<Output = Result<T>>,
+) -> Result<T> {
+    match timeout {
+        None => fut.await,
+        Some(after) => tokio::time::timeout(after, fut)
+            .await
+            .unwrap_or(Err(Error::Timeout { operation, after })),
+    }
+}
+
+/// Reads the one frame of a call stream: a length prefix within `max`, the payload, then
+/// the end of the stream.
+async fn read_frame(recv: &mut RecvStream, max: usize, opts: &Options) -> Result<Frame> {
+    let mut prefix = [0u8; LEN_PREFIX];
+    recv.read_exact(&mut prefix).await.map_err(|e| match e {
+        ReadExactError::FinishedEarly(have) => Error::Truncated {
+            have,
+            need: LEN_PREFIX,
+        },
+        ReadExactError::ReadError(e) => read_error(e, opts),
+    })?;
+    let len = u32::from_be_bytes(prefix) as usize;
+    if len > max {
+        return Err(Error::FrameTooLarge { len, max });
+    }
+    // Ordered reads only, into a buffer that grows with what arrives (never sized from
+    // the prefix alone).
+    let mut payload = BytesMut::new();
+    while let Some(chunk) = recv
+        .read_chunk(READ_CHUNK, true)
+        .await
+        .map_err(|e| read_error(e, opts))?
+    {
+        if payload.len() + chunk.bytes.len() > len {
+            return Err(Error::Protocol(format!(
+                "bytes after the frame of {len} bytes on a call stream"
+            )));
+        }
+        payload.extend_from_slice(&chunk.bytes);
+    }
+    if payload.len() < len {
+        return Err(Error::Truncated {
+            have: LEN_PREFIX + payload.len(),
+            need: LEN_PREFIX + len,
+        });
+    }
+    Frame::parse(payload)
+}
+
+/// What kind of frame `frame` is, for error messages.
+fn kind(frame: &Frame) -> String {
+    match frame {
+        Frame::Message(_) => "a message frame".into(),
+        Frame::Request(..) => "a request frame".into(),
+        Frame::Response(..) => "a response frame".into(),
+        Frame::Error(..) => "an error frame".into(),
+        Frame::Close => "a close frame".into(),
+        Frame::Ping(_) => "a ping frame".into(),
+        Frame::Pong(_) => "a pong frame".into(),
+        Frame::Unknown(kind) => format!("a frame of unknown kind {kind}"),
+    }
+}
+
+fn read_error(e: ReadError, opts: &Options) -> Error {
+    match e {
+        ReadError::ConnectionLost(e) => connection_error(e, opts),
+        ReadError::Reset(code) => {
+            Error::Protocol(format!("the peer reset the call stream (code {code})"))
+        }
+        other => Error::Io(other.into()),
+    }
+}
+
+fn write_error(e: WriteError, opts: &Options) -> Error {
+    match e {
+        WriteError::ConnectionLost(e) => connection_error(e, opts),
+        other => Error::Io(other.into()),
+    }
+}
