@@ -112,9 +112,8 @@ where
 
     /// Asks `authorize` about the server once its handshake arrived: it sees the server's
     /// protocol and, over TLS, its verified identity, and returns `Err(reason)` to refuse
-    /// it. The server then ends that connection with
-    /// [`Error::Remote`]`("refused by the client: reason")` and [`connect`](Self::connect)
-    /// fails with [`Error::Handshake`].
+    /// it. The server then ends that connection with [`Error::Refused`]`{ reason }` and
+    /// [`connect`](Self::connect) fails with [`Error::Handshake`].
     pub fn with_authorization<F>(mut self, authorize: F) -> Self
     where
         F: Fn(&Peer) -> std::result::Result<(), String> + Send + Sync + 'static,

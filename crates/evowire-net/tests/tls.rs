@@ -529,7 +529,7 @@ async fn client_authorization_refusal_reaches_the_server() {
     );
     let server_err = within(server).await.unwrap().unwrap_err();
     assert!(
-        matches!(&server_err, Error::Remote(m) if m == r#"refused by the client: expected server-2, found Some("server-1")"#),
+        matches!(&server_err, Error::Refused { reason } if reason == r#"expected server-2, found Some("server-1")"#),
         "{server_err}"
     );
 }
