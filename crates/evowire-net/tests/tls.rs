@@ -340,6 +340,40 @@ async fn mutual_tls_identity_is_seen_by_the_handler_and_the_connection() {
     assert_eq!(within(accepted).await.unwrap().as_deref(), Some("client-7"));
 }
 
+#[tokio::test]
+async fn listener_serve_runs_a_peer_aware_handler_for_every_client() {
+    let ca = Ca::new("test ca");
+    let o = opts("tls-serve-peer");
+    let server = TlsServerConfig::mutual(ca.leaf("server-1", "localhost"), &ca.root()).unwrap();
+    let whoami = Handler::with_peer(|peer, greeting: String| async move {
+        let id = peer.identity().ok_or("no client certificate")?;
+        Ok::<_, &str>(format!("{greeting}, {}", id.common_name().unwrap_or("?")))
+    });
+    let listener = Listener::<String, String>::bind("127.0.0.1:0", o.clone())
+        .await
+        .unwrap()
+        .with_tls(server)
+        .with_handler(whoami);
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(listener.serve());
+
+    let mut conns = Vec::new();
+    for name in ["client-1", "client-2"] {
+        let client = TlsClientConfig::mutual(&ca.root(), "localhost", ca.leaf(name, name)).unwrap();
+        let conn = Connector::<String, String>::new(o.clone())
+            .with_tls(client)
+            .connect(addr)
+            .await
+            .unwrap();
+        conns.push((name, conn));
+    }
+    // Both connections are served at once, each handler call seeing its own caller.
+    for (name, conn) in &conns {
+        let answer = within(conn.call("hello".to_string())).await.unwrap();
+        assert_eq!(answer, format!("hello, {name}"));
+    }
+}
+
 /// A TLS listener with a short handshake timeout, and a raw TCP peer that sends `bytes`
 /// and then waits: the listener reports the failure in time and serves a good client
 /// meanwhile.
