@@ -72,6 +72,11 @@ fn server_tls(ca: &Ca) -> TlsServerConfig {
     TlsServerConfig::new(ca.leaf("server-1", "localhost")).unwrap()
 }
 
+/// A server that requires client certificates from `ca`.
+fn mutual_server_tls(ca: &Ca) -> TlsServerConfig {
+    TlsServerConfig::mutual(ca.leaf("server-1", "localhost"), &ca.root()).unwrap()
+}
+
 fn client_tls(ca: &Ca) -> TlsClientConfig {
     TlsClientConfig::new(&ca.root(), "localhost").unwrap()
 }
@@ -274,7 +279,7 @@ async fn expired_certificate_refused_on_both_sides() {
 #[tokio::test]
 async fn mutual_tls_refuses_a_client_without_certificate() {
     let ca = Ca::new("test ca");
-    let server = TlsServerConfig::mutual(ca.leaf("server-1", "localhost"), &ca.root()).unwrap();
+    let server = mutual_server_tls(&ca);
     assert!(server.requires_client_certificates());
     refused_on_both_sides(
         server,
@@ -289,7 +294,7 @@ async fn mutual_tls_refuses_a_client_without_certificate() {
 async fn mutual_tls_refuses_a_client_certificate_from_another_ca() {
     let ca = Ca::new("test ca");
     let other = Ca::new("other ca");
-    let server = TlsServerConfig::mutual(ca.leaf("server-1", "localhost"), &ca.root()).unwrap();
+    let server = mutual_server_tls(&ca);
     let intruder = other.leaf("intruder", "intruder");
     let client = TlsClientConfig::mutual(&ca.root(), "localhost", intruder).unwrap();
     refused_on_both_sides(server, client, "UnknownCA", "UnknownIssuer").await;
@@ -299,7 +304,7 @@ async fn mutual_tls_refuses_a_client_certificate_from_another_ca() {
 async fn mutual_tls_identity_is_seen_by_the_handler_and_the_connection() {
     let ca = Ca::new("test ca");
     let o = opts("tls-mutual");
-    let server = TlsServerConfig::mutual(ca.leaf("server-1", "localhost"), &ca.root()).unwrap();
+    let server = mutual_server_tls(&ca);
     let whoami = Handler::with_peer(|peer, _: String| async move {
         let id = peer.identity().ok_or("no client certificate")?;
         Ok::<_, &str>(format!(
@@ -344,7 +349,6 @@ async fn mutual_tls_identity_is_seen_by_the_handler_and_the_connection() {
 async fn listener_serve_runs_a_peer_aware_handler_for_every_client() {
     let ca = Ca::new("test ca");
     let o = opts("tls-serve-peer");
-    let server = TlsServerConfig::mutual(ca.leaf("server-1", "localhost"), &ca.root()).unwrap();
     let whoami = Handler::with_peer(|peer, greeting: String| async move {
         let id = peer.identity().ok_or("no client certificate")?;
         Ok::<_, &str>(format!("{greeting}, {}", id.common_name().unwrap_or("?")))
@@ -352,7 +356,7 @@ async fn listener_serve_runs_a_peer_aware_handler_for_every_client() {
     let listener = Listener::<String, String>::bind("127.0.0.1:0", o.clone())
         .await
         .unwrap()
-        .with_tls(server)
+        .with_tls(mutual_server_tls(&ca))
         .with_handler(whoami);
     let addr = listener.local_addr().unwrap();
     tokio::spawn(listener.serve());
@@ -470,7 +474,7 @@ async fn two_hundred_concurrent_tls_connections_with_calls_in_flight_all_answere
 async fn server_authorization_refusal_reaches_the_client_and_the_server_keeps_serving() {
     let ca = Ca::new("test ca");
     let o = opts("tls-authz");
-    let server = TlsServerConfig::mutual(ca.leaf("server-1", "localhost"), &ca.root()).unwrap();
+    let server = mutual_server_tls(&ca);
     let (events_tx, mut events) = mpsc::unbounded_channel();
     let listener = Listener::<u64, u64>::bind("127.0.0.1:0", o.clone())
         .await
