@@ -10,6 +10,9 @@
 //! * the same over TLS 1.3 (rustls, `ring`, one self-signed certificate made at start),
 //!   side by side with plaintext: evowire-net one-way and calls, and tarpc over the same
 //!   rustls configuration;
+//! * evowire-net calls over plaintext TCP split through `tokio::io::split` (as a TLS
+//!   stream is, a lock shared by reader and writer) instead of TCP's lock-free split:
+//!   the cost of that lock apart from the cost of encryption;
 //! * p50/p99 latency of a single call (the 1-in-flight runs);
 //! * CPU time per message or call (user + system, whole process), which background load
 //!   disturbs less than the rates.
@@ -315,6 +318,7 @@ impl OneWay {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Rpc {
     Evowire,
+    EvowireSplit,
     EvowireTls,
     Tarpc,
     TarpcTls,
@@ -323,8 +327,9 @@ enum Rpc {
 }
 
 impl Rpc {
-    const ALL: [Rpc; 6] = [
+    const ALL: [Rpc; 7] = [
         Rpc::Evowire,
+        Rpc::EvowireSplit,
         Rpc::EvowireTls,
         Rpc::Tarpc,
         Rpc::TarpcTls,
@@ -335,6 +340,7 @@ impl Rpc {
     fn name(self) -> &'static str {
         match self {
             Rpc::Evowire => "evowire-net `call` + `serve`",
+            Rpc::EvowireSplit => "evowire-net `call` + `serve`, TCP through `tokio::io::split`",
             Rpc::EvowireTls => "evowire-net `call` + `serve`, TLS 1.3",
             Rpc::Tarpc => "tarpc 0.38, bincode, TCP_NODELAY",
             Rpc::TarpcTls => "tarpc 0.38, bincode, TCP_NODELAY, TLS 1.3",
@@ -495,6 +501,11 @@ async fn run(cfg: Config) {
         );
     }
     println!(
+        "| evowire-net plaintext calls, {IN_FLIGHT} in flight, through `tokio::io::split` vs \
+         the lock-free TCP split | {:.2}x |",
+        rate(Rpc::EvowireSplit, IN_FLIGHT) / rate(Rpc::Evowire, IN_FLIGHT)
+    );
+    println!(
         "| evowire-net over TLS vs tarpc over TLS, 1 / {IN_FLIGHT} in flight | {:.2}x / {:.2}x |",
         rate(Rpc::EvowireTls, 1) / rate(Rpc::TarpcTls, 1),
         rate(Rpc::EvowireTls, IN_FLIGHT) / rate(Rpc::TarpcTls, IN_FLIGHT)
@@ -554,6 +565,7 @@ async fn run_only(only: &str, cfg: &Config) {
                 let imp = match imp {
                     "evowire" => Rpc::Evowire,
                     "evowiretls" => Rpc::EvowireTls,
+                    "evowiresplit" => Rpc::EvowireSplit,
                     "tarpc" => Rpc::Tarpc,
                     "tarpctls" => Rpc::TarpcTls,
                     "tarpcnagle" => Rpc::TarpcNagle,
@@ -711,6 +723,7 @@ impl Client {
 async fn rpc(imp: Rpc, inflight: usize, d: Duration) -> (Measured, Vec<u64>) {
     let (client, server) = match imp {
         Rpc::Evowire => evowire_pair(false).await,
+        Rpc::EvowireSplit => evowire_split_pair().await,
         Rpc::EvowireTls => evowire_pair(true).await,
         Rpc::Tarpc => tarpc_pair(true, false).await,
         Rpc::TarpcTls => tarpc_pair(true, true).await,
@@ -774,6 +787,69 @@ async fn evowire_pair(over_tls: bool) -> (Client, tokio::task::JoinHandle<()>) {
         let _ = serve(listener, |m: Msg| async move { Ok::<_, Infallible>(m) }).await;
     });
     let conn = connect_to::<Msg, Msg>(addr, over_tls).await;
+    let (tx, _rx) = conn.split();
+    (Client::Evowire(tx), server)
+}
+
+/// Plaintext TCP that evowire-net cannot recognise as a `TcpStream`, so that it splits it
+/// with `tokio::io::split` (a lock shared by the reader and the writer) as it does any
+/// other transport: isolates the cost of that lock from the cost of encryption.
+struct OpaqueTcp(TcpStream);
+
+impl tokio::io::AsyncRead for OpaqueTcp {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.0).poll_read(cx, buf)
+    }
+}
+
+impl tokio::io::AsyncWrite for OpaqueTcp {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.0).poll_write(cx, buf)
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.0).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.0).poll_shutdown(cx)
+    }
+}
+
+async fn evowire_split_pair() -> (Client, tokio::task::JoinHandle<()>) {
+    let tcp = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = tcp.local_addr().unwrap();
+    let server = tokio::spawn(async move {
+        let mut conns = Vec::new();
+        while let Ok((stream, _)) = tcp.accept().await {
+            stream.set_nodelay(true).unwrap();
+            let echo = evowire_net::Handler::new(|m: Msg| async move { Ok::<_, Infallible>(m) });
+            let conn =
+                evowire_net::Connection::<Msg, Msg>::server(OpaqueTcp(stream), &opts(), Some(echo))
+                    .await
+                    .unwrap();
+            conns.push(conn);
+        }
+    });
+    let stream = TcpStream::connect(addr).await.unwrap();
+    stream.set_nodelay(true).unwrap();
+    let conn = evowire_net::Connection::<Msg, Msg>::client(OpaqueTcp(stream), &opts(), None)
+        .await
+        .unwrap();
     let (tx, _rx) = conn.split();
     (Client::Evowire(tx), server)
 }

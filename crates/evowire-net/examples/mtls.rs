@@ -9,7 +9,8 @@ use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, 
 
 use evowire_net::rustls::pki_types::PrivatePkcs8KeyDer;
 use evowire_net::{
-    Connector, Error, Listener, Options, Protocol, TlsClientConfig, TlsIdentity, TlsServerConfig,
+    ConnectionEvent, Connector, Error, Listener, Options, Protocol, TlsClientConfig, TlsIdentity,
+    TlsServerConfig,
 };
 
 /// A certificate for `name` (common name and DNS name), signed by `ca`.
@@ -37,7 +38,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // The server trusts client certificates of the same authority, and admits `node-a`.
     let opts = Options::new(Protocol::new("ledger", 1, 0));
-    let mut listener = Listener::<String, String>::bind("127.0.0.1:0", opts.clone())
+    let listener = Listener::<String, String>::bind("127.0.0.1:0", opts.clone())
         .await?
         .with_tls(TlsServerConfig::mutual(issue(&ca, "localhost")?, &roots)?)
         .with_authorization(
@@ -54,17 +55,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     .unwrap_or("?");
                 Ok::<_, String>(format!("{who} wrote {entry:?}"))
             },
-        ));
-    let addr = listener.local_addr()?;
-    // Accept connections; their handler answers requests until each closes.
-    tokio::spawn(async move {
-        loop {
-            match listener.accept().await {
-                Ok(conn) => drop(tokio::spawn(async move { conn.closed().await })),
-                Err(e) => println!("server: {e}"),
+        ))
+        .on_event(|event| {
+            if let ConnectionEvent::Failed { error, .. } = event {
+                println!("server: {error}");
             }
-        }
-    });
+        });
+    let addr = listener.local_addr()?;
+    // Serve every connection with that handler; report the ones that fail.
+    tokio::spawn(listener.serve());
 
     for name in ["node-a", "node-b"] {
         let tls = TlsClientConfig::mutual(&roots, "localhost", issue(&ca, name)?)?;

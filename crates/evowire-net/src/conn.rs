@@ -429,6 +429,12 @@ impl<In, Out> Connection<In, Out> {
         self.rx.core.is_closed()
     }
 
+    /// True while received messages wait for [`recv`](Self::recv), or may still arrive
+    /// (the reader has not ended).
+    pub(crate) fn holds_messages(&self) -> bool {
+        !self.rx.done && self.rx.rx.holds_messages()
+    }
+
     /// Waits until the connection has ended in both directions.
     pub async fn closed(&self) {
         self.rx.core.wait_phase(Phase::Done).await;

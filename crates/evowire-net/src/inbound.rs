@@ -198,6 +198,15 @@ impl InboundReceiver {
         Poll::Ready(Some(body))
     }
 
+    /// True while messages wait to be read, or the reader may still push some.
+    pub(crate) fn holds_messages(&self) -> bool {
+        if self.pos < self.current.len() || !self.local.is_empty() {
+            return true;
+        }
+        let s = lock(&self.shared.state);
+        !s.runs.is_empty() || !s.closed
+    }
+
     /// Takes the shared queue into `local` and returns its first run; `None` at the end,
     /// pending while there is nothing yet.
     fn take(&mut self, cx: &mut Context<'_>) -> Poll<Option<Run>> {

@@ -62,7 +62,7 @@
 //! |-------------------------------------------------------|---------------------------------------|
 //! | connect to a node                                     | [`connect`]                           |
 //! | accept connections                                    | [`Listener::bind`], [`Listener::accept`] |
-//! | answer requests on every connection                   | [`serve`] or [`Listener::with_handler`] |
+//! | answer requests on every connection                   | [`serve`], or [`Listener::with_handler`] then [`Listener::serve`] |
 //! | send / receive from different tasks                   | [`Connection::split`], clone the [`Sender`] |
 //! | plug into channels                                    | [`Sender::into_mpsc`], [`Receiver::into_mpsc`] |
 //! | keep a client connected (send, call, receive pushes)  | [`Reconnecting`]                      |

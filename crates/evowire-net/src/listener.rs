@@ -112,9 +112,8 @@ where
 
     /// Asks `authorize` about the server once its handshake arrived: it sees the server's
     /// protocol and, over TLS, its verified identity, and returns `Err(reason)` to refuse
-    /// it. The server then ends that connection with
-    /// [`Error::Remote`]`("refused by the client: reason")` and [`connect`](Self::connect)
-    /// fails with [`Error::Handshake`].
+    /// it. The server then ends that connection with [`Error::Refused`]`{ reason }` and
+    /// [`connect`](Self::connect) fails with [`Error::Handshake`].
     pub fn with_authorization<F>(mut self, authorize: F) -> Self
     where
         F: Fn(&Peer) -> std::result::Result<(), String> + Send + Sync + 'static,
@@ -344,6 +343,87 @@ where
         }
     }
 
+    /// Serves requests: accepts connections forever and answers every request with the
+    /// handler given to [`with_handler`](Self::with_handler) (without one, requests get
+    /// an error answer), each in its own task. A handler made with
+    /// [`Handler::with_peer`] sees each caller's [`Peer`]: its address, protocol and,
+    /// over TLS, its verified identity. [`serve`] is the short form for a handler that
+    /// needs only the request. Push messages that clients send are received and dropped.
+    ///
+    /// Failed handshakes and broken connections affect no other connection; they are
+    /// logged with `tracing` and reported to the [`on_event`](Self::on_event) callback,
+    /// if any, as [`ConnectionEvent`]s. Returns only if the listening socket fails.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] from the listening socket.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use evowire_net::{connect, Handler, Listener, Options, Protocol};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), evowire_net::Error> {
+    /// let opts = Options::new(Protocol::new("whoami", 1, 0));
+    /// let handler = Handler::with_peer(|peer, ()| async move {
+    ///     Ok::<_, std::convert::Infallible>(peer.protocol().to_string())
+    /// });
+    /// let listener = Listener::<(), String>::bind("127.0.0.1:0", opts.clone())
+    ///     .await?
+    ///     .with_handler(handler);
+    /// let addr = listener.local_addr()?;
+    /// tokio::spawn(listener.serve());
+    ///
+    /// let conn = connect::<String, ()>(addr, &opts).await?;
+    /// assert_eq!(conn.call(()).await?, "whoami 1.0");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn serve(mut self) -> Result<()> {
+        let events = self.events.clone();
+        let report = move |event: ConnectionEvent| {
+            if let Some(callback) = &events {
+                callback(event);
+            }
+        };
+        loop {
+            match self.next().await {
+                Ok((_, Ok(mut conn))) => {
+                    let report = report.clone();
+                    report(ConnectionEvent::Opened {
+                        peer: conn.peer().clone(),
+                    });
+                    tokio::spawn(async move {
+                        let error = loop {
+                            match conn.recv().await {
+                                Ok(Some(_)) => tracing::trace!("dropped a push message"),
+                                Ok(None) => break None,
+                                Err(e @ Error::Decode(_)) => {
+                                    tracing::debug!(error = %e, "dropped a push message")
+                                }
+                                Err(e) => break Some(e),
+                            }
+                        };
+                        report(ConnectionEvent::Closed {
+                            peer: conn.peer().clone(),
+                            error,
+                        });
+                    });
+                }
+                Ok((addr, Err(error))) => {
+                    tracing::debug!(error = %error, "incoming connection failed");
+                    report(ConnectionEvent::Failed { addr, error });
+                }
+                Err(e) if is_resource_exhaustion(&e) => {
+                    tracing::warn!(error = %e, "accept failed; retrying");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => return Err(Error::Io(e)),
+            }
+        }
+    }
+
     /// The outer error is the listening socket's, the inner one a single peer's (at the
     /// address returned with it).
     async fn next(&mut self) -> io::Result<(SocketAddr, Result<Connection<In, Out>>)> {
@@ -415,10 +495,10 @@ fn is_resource_exhaustion(e: &io::Error) -> bool {
 }
 
 /// Serves requests: accepts connections on `listener` forever and answers every request
-/// with `handler` (in place of a handler given to [`Listener::with_handler`]; for a
-/// handler that sees the caller, [`Handler::with_peer`], accept in a loop instead), each
-/// in its own task (the listener's [`Options`] bound how many run at
-/// once per connection). Push messages that clients send are received and dropped.
+/// with `handler` (in place of a handler given to [`Listener::with_handler`]), each in its
+/// own task (the listener's [`Options`] bound how many run at once per connection). Push
+/// messages that clients send are received and dropped. For a handler that sees the
+/// caller ([`Handler::with_peer`]), use [`Listener::serve`].
 ///
 /// Failed handshakes and broken connections affect no other connection; they are logged
 /// with `tracing` and reported to the listener's [`on_event`](Listener::on_event)
@@ -457,46 +537,5 @@ where
     Fut: std::future::Future<Output = std::result::Result<Out, E>> + Send + 'static,
     E: fmt::Display,
 {
-    let mut listener = listener.with_handler(Handler::new(handler));
-    let events = listener.events.clone();
-    let report = move |event: ConnectionEvent| {
-        if let Some(callback) = &events {
-            callback(event);
-        }
-    };
-    loop {
-        match listener.next().await {
-            Ok((_, Ok(mut conn))) => {
-                let report = report.clone();
-                report(ConnectionEvent::Opened {
-                    peer: conn.peer().clone(),
-                });
-                tokio::spawn(async move {
-                    let error = loop {
-                        match conn.recv().await {
-                            Ok(Some(_)) => tracing::trace!("dropped a push message"),
-                            Ok(None) => break None,
-                            Err(e @ Error::Decode(_)) => {
-                                tracing::debug!(error = %e, "dropped a push message")
-                            }
-                            Err(e) => break Some(e),
-                        }
-                    };
-                    report(ConnectionEvent::Closed {
-                        peer: conn.peer().clone(),
-                        error,
-                    });
-                });
-            }
-            Ok((addr, Err(error))) => {
-                tracing::debug!(error = %error, "incoming connection failed");
-                report(ConnectionEvent::Failed { addr, error });
-            }
-            Err(e) if is_resource_exhaustion(&e) => {
-                tracing::warn!(error = %e, "accept failed; retrying");
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-            Err(e) => return Err(Error::Io(e)),
-        }
-    }
+    listener.with_handler(Handler::new(handler)).serve().await
 }

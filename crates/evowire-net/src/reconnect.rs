@@ -2,7 +2,9 @@
 //! connection is gone.
 
 use std::borrow::Borrow;
+use std::collections::VecDeque;
 use std::fmt;
+use std::io;
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
@@ -11,6 +13,10 @@ use serde::Serialize;
 use crate::conn::Connection;
 use crate::error::{Error, Result};
 use crate::options::Options;
+
+/// Ended connections holding messages that `recv` has not read, at which reconnecting is
+/// refused (see the delivery guarantee of [`Reconnecting`]).
+const MAX_UNREAD_ENDED: usize = 4;
 
 /// How [`Reconnecting`] waits between attempts: `initial`, then doubling up to `max`,
 /// for at most `max_attempts` attempts per reconnection (`None`: forever).
@@ -89,11 +95,17 @@ impl Default for Backoff {
 ///   peer may have sent messages that were lost with it. When `recv` reports the end of
 ///   the current connection first, that error also stands for its unconfirmed sends,
 ///   and the next `send` or `call` reconnects without another error.
-/// * One ended connection is kept for `recv`: if a second connection ends before `recv`
-///   has read the first one to its end, the first one's unread pushed messages are
-///   dropped (with a `tracing` warning). A client that receives pushed messages should
-///   keep calling `recv` (it is cancel-safe, so it can wait in a `tokio::select!` next
-///   to the work that sends).
+/// * No pushed message is dropped: a connection that ended before `recv` read it to its
+///   end waits in a queue of ended connections, and `recv` reads them in order before the
+///   current one. Memory stays bounded: each ended connection holds at most its receive
+///   buffer ([`Options::with_recv_buffer`], plus the last read), and while four ended
+///   connections hold messages `recv` has not read, reconnecting is refused: `send`,
+///   `call` and `connection` fail with [`Error::Io`] (kind
+///   [`WouldBlock`](std::io::ErrorKind::WouldBlock)) and connect again once `recv` has
+///   read one of them through. Ended connections with only their end left to report do
+///   not count; of those, the oldest are dropped (with their end report) to keep the
+///   queue at four. A client that receives pushed messages should keep calling `recv` (it
+///   is cancel-safe, so it can wait in a `tokio::select!` next to the work that sends).
 ///
 /// Operations on the [`Connection`] itself (from [`connection`](Self::connection) or
 /// [`current`](Self::current)) are not counted.
@@ -122,9 +134,9 @@ pub struct Reconnecting<In, Out> {
     opts: Options,
     backoff: Backoff,
     conn: Option<Connection<In, Out>>,
-    /// A connection that ended and was replaced before `recv` read it to its end: `recv`
-    /// yields its remaining messages and its end first.
-    ended: Option<Connection<In, Out>>,
+    /// Connections that ended before `recv` read them to their end, oldest first: `recv`
+    /// yields their remaining messages and ends before the current connection's.
+    ended: VecDeque<Connection<In, Out>>,
     connects: u64,
     /// Messages sent on `conn` since it was made or a call on it was answered.
     unconfirmed: u64,
@@ -143,7 +155,7 @@ where
             opts,
             backoff: Backoff::default(),
             conn: None,
-            ended: None,
+            ended: VecDeque::new(),
             connects: 0,
             unconfirmed: 0,
             tls: None,
@@ -186,7 +198,9 @@ where
     /// # Errors
     ///
     /// [`Error::Closed`], once, when the connection ended with unconfirmed messages on it
-    /// (see the delivery guarantee above); the next attempt connects. The last connection
+    /// (see the delivery guarantee above); the next attempt connects. [`Error::Io`] (kind
+    /// [`WouldBlock`](std::io::ErrorKind::WouldBlock)) without connecting while four ended
+    /// connections hold messages [`recv`](Self::recv) has not read. The last connection
     /// error once the backoff's attempts are used up. A refusal ([`Error::Refused`],
     /// [`Error::Handshake`]) is returned at once: retrying cannot fix an incompatible
     /// peer.
@@ -196,6 +210,16 @@ where
         }
         if let Some(conn) = self.conn.take() {
             return Ok(self.conn.insert(conn));
+        }
+        let unread = self.ended.iter().filter(|c| c.holds_messages()).count();
+        if unread >= MAX_UNREAD_ENDED {
+            return Err(Error::Io(io::Error::new(
+                io::ErrorKind::WouldBlock,
+                format!(
+                    "not reconnecting while {unread} ended connections hold pushed messages \
+                     that recv has not read (at most {MAX_UNREAD_ENDED})"
+                ),
+            )));
         }
         let mut attempt = 0u32;
         loop {
@@ -234,11 +258,14 @@ where
     /// end if messages sent on it are unconfirmed.
     fn retire(&mut self) -> Result<()> {
         if let Some(conn) = self.conn.take() {
-            if self.ended.replace(conn).is_some() {
-                tracing::warn!(
-                    addr = %self.addr,
-                    "pushed messages of an earlier connection not read by recv were dropped"
-                );
+            self.ended.push_back(conn);
+            // Keep the queue at its bound by dropping the oldest ends that hold no message.
+            while self.ended.len() > MAX_UNREAD_ENDED {
+                let Some(i) = self.ended.iter().position(|c| !c.holds_messages()) else {
+                    break;
+                };
+                self.ended.remove(i);
+                tracing::debug!(addr = %self.addr, "the end of an earlier connection was not reported to recv");
             }
         }
         let lost = std::mem::take(&mut self.unconfirmed);
@@ -314,8 +341,8 @@ where
     /// message that is not an `In` (skipped; the connection goes on). The errors of
     /// [`connection`](Self::connection).
     pub async fn recv(&mut self) -> Result<In> {
-        let from_ended = self.ended.is_some();
-        let conn = match &mut self.ended {
+        let from_ended = !self.ended.is_empty();
+        let conn = match self.ended.front_mut() {
             Some(ended) => ended,
             None => match &mut self.conn {
                 Some(conn) => conn,
@@ -329,7 +356,7 @@ where
             Err(e) => e,
         };
         if from_ended {
-            self.ended = None;
+            self.ended.pop_front();
         } else {
             // This error reports the end, for the sends too.
             self.conn = None;
@@ -345,6 +372,7 @@ impl<In, Out> fmt::Debug for Reconnecting<In, Out> {
             .field("addr", &self.addr)
             .field("backoff", &self.backoff)
             .field("connected", &self.conn.is_some())
+            .field("ended", &self.ended.len())
             .field("connects", &self.connects)
             .field("unconfirmed", &self.unconfirmed)
             .finish()

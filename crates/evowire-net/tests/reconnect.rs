@@ -29,6 +29,8 @@ struct Shared {
     push: u32,
     /// Close the first connection gracefully after pushing.
     close_first: bool,
+    /// Close every connection gracefully after pushing.
+    close_all: bool,
 }
 
 /// A server on a runtime and thread of its own.
@@ -72,7 +74,7 @@ impl Server {
                             for i in 0..shared.push {
                                 conn.send(k * 100 + i).await.unwrap();
                             }
-                            if shared.close_first && k == 0 {
+                            if shared.close_all || (shared.close_first && k == 0) {
                                 conn.close().await.unwrap();
                                 return;
                             }
@@ -290,5 +292,62 @@ async fn a_send_into_a_connection_the_peer_closed_is_reported() {
         }
     })
     .await;
+    server.kill();
+}
+
+/// A server that pushes three messages to each connection and then closes it gracefully,
+/// and a client that lets `n` connections come and end without calling `recv`.
+async fn connections_ended_unread(n: u32) -> (Server, Reconnecting<u32, u32>) {
+    let shared = Arc::new(Shared {
+        push: 3,
+        close_all: true,
+        ..Shared::default()
+    });
+    let server = Server::start(any_addr(), shared);
+    let mut client = client(server.addr);
+    for _ in 0..n {
+        within(client.connection()).await.unwrap();
+        within(client.current().unwrap().closed()).await;
+    }
+    assert_eq!(client.connect_count(), u64::from(n));
+    (server, client)
+}
+
+#[tokio::test]
+async fn recv_reads_every_ended_connection_that_it_had_not_read() {
+    let (server, mut client) = connections_ended_unread(3).await;
+    for k in 0..3 {
+        expect_pushed(&mut client, k).await;
+        assert!(matches!(within(client.recv()).await, Err(Error::Closed)));
+    }
+    server.kill();
+}
+
+#[tokio::test]
+async fn reconnecting_waits_for_recv_while_four_ended_connections_hold_messages() {
+    let (server, mut client) = connections_ended_unread(4).await;
+    // The fourth connection ended too: four hold unread messages, so no fifth one.
+    let err = within(client.connection()).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Io(e) if e.kind() == std::io::ErrorKind::WouldBlock),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string()
+            .contains("4 ended connections hold pushed messages"),
+        "{err}"
+    );
+    assert!(matches!(within(client.send(7u32)).await, Err(Error::Io(_))));
+    assert_eq!(client.connect_count(), 4);
+    // recv reads the oldest through; then there is room for one more connection.
+    expect_pushed(&mut client, 0).await;
+    assert!(matches!(within(client.recv()).await, Err(Error::Closed)));
+    within(client.connection()).await.unwrap();
+    assert_eq!(client.connect_count(), 5);
+    // Nothing was lost: every connection's messages, in order, then the current one's.
+    for k in 1..5 {
+        expect_pushed(&mut client, k).await;
+        assert!(matches!(within(client.recv()).await, Err(Error::Closed)));
+    }
     server.kill();
 }

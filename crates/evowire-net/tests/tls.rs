@@ -72,6 +72,11 @@ fn server_tls(ca: &Ca) -> TlsServerConfig {
     TlsServerConfig::new(ca.leaf("server-1", "localhost")).unwrap()
 }
 
+/// A server that requires client certificates from `ca`.
+fn mutual_server_tls(ca: &Ca) -> TlsServerConfig {
+    TlsServerConfig::mutual(ca.leaf("server-1", "localhost"), &ca.root()).unwrap()
+}
+
 fn client_tls(ca: &Ca) -> TlsClientConfig {
     TlsClientConfig::new(&ca.root(), "localhost").unwrap()
 }
@@ -274,7 +279,7 @@ async fn expired_certificate_refused_on_both_sides() {
 #[tokio::test]
 async fn mutual_tls_refuses_a_client_without_certificate() {
     let ca = Ca::new("test ca");
-    let server = TlsServerConfig::mutual(ca.leaf("server-1", "localhost"), &ca.root()).unwrap();
+    let server = mutual_server_tls(&ca);
     assert!(server.requires_client_certificates());
     refused_on_both_sides(
         server,
@@ -289,7 +294,7 @@ async fn mutual_tls_refuses_a_client_without_certificate() {
 async fn mutual_tls_refuses_a_client_certificate_from_another_ca() {
     let ca = Ca::new("test ca");
     let other = Ca::new("other ca");
-    let server = TlsServerConfig::mutual(ca.leaf("server-1", "localhost"), &ca.root()).unwrap();
+    let server = mutual_server_tls(&ca);
     let intruder = other.leaf("intruder", "intruder");
     let client = TlsClientConfig::mutual(&ca.root(), "localhost", intruder).unwrap();
     refused_on_both_sides(server, client, "UnknownCA", "UnknownIssuer").await;
@@ -299,7 +304,7 @@ async fn mutual_tls_refuses_a_client_certificate_from_another_ca() {
 async fn mutual_tls_identity_is_seen_by_the_handler_and_the_connection() {
     let ca = Ca::new("test ca");
     let o = opts("tls-mutual");
-    let server = TlsServerConfig::mutual(ca.leaf("server-1", "localhost"), &ca.root()).unwrap();
+    let server = mutual_server_tls(&ca);
     let whoami = Handler::with_peer(|peer, _: String| async move {
         let id = peer.identity().ok_or("no client certificate")?;
         Ok::<_, &str>(format!(
@@ -338,6 +343,39 @@ async fn mutual_tls_identity_is_seen_by_the_handler_and_the_connection() {
     assert_eq!(answer, r#"client-7 ["client-7.example"]"#);
     conn.close().await.unwrap();
     assert_eq!(within(accepted).await.unwrap().as_deref(), Some("client-7"));
+}
+
+#[tokio::test]
+async fn listener_serve_runs_a_peer_aware_handler_for_every_client() {
+    let ca = Ca::new("test ca");
+    let o = opts("tls-serve-peer");
+    let whoami = Handler::with_peer(|peer, greeting: String| async move {
+        let id = peer.identity().ok_or("no client certificate")?;
+        Ok::<_, &str>(format!("{greeting}, {}", id.common_name().unwrap_or("?")))
+    });
+    let listener = Listener::<String, String>::bind("127.0.0.1:0", o.clone())
+        .await
+        .unwrap()
+        .with_tls(mutual_server_tls(&ca))
+        .with_handler(whoami);
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(listener.serve());
+
+    let mut conns = Vec::new();
+    for name in ["client-1", "client-2"] {
+        let client = TlsClientConfig::mutual(&ca.root(), "localhost", ca.leaf(name, name)).unwrap();
+        let conn = Connector::<String, String>::new(o.clone())
+            .with_tls(client)
+            .connect(addr)
+            .await
+            .unwrap();
+        conns.push((name, conn));
+    }
+    // Both connections are served at once, each handler call seeing its own caller.
+    for (name, conn) in &conns {
+        let answer = within(conn.call("hello".to_string())).await.unwrap();
+        assert_eq!(answer, format!("hello, {name}"));
+    }
 }
 
 /// A TLS listener with a short handshake timeout, and a raw TCP peer that sends `bytes`
@@ -436,7 +474,7 @@ async fn two_hundred_concurrent_tls_connections_with_calls_in_flight_all_answere
 async fn server_authorization_refusal_reaches_the_client_and_the_server_keeps_serving() {
     let ca = Ca::new("test ca");
     let o = opts("tls-authz");
-    let server = TlsServerConfig::mutual(ca.leaf("server-1", "localhost"), &ca.root()).unwrap();
+    let server = mutual_server_tls(&ca);
     let (events_tx, mut events) = mpsc::unbounded_channel();
     let listener = Listener::<u64, u64>::bind("127.0.0.1:0", o.clone())
         .await
@@ -529,7 +567,7 @@ async fn client_authorization_refusal_reaches_the_server() {
     );
     let server_err = within(server).await.unwrap().unwrap_err();
     assert!(
-        matches!(&server_err, Error::Remote(m) if m == r#"refused by the client: expected server-2, found Some("server-1")"#),
+        matches!(&server_err, Error::Refused { reason } if reason == r#"expected server-2, found Some("server-1")"#),
         "{server_err}"
     );
 }
