@@ -18,6 +18,11 @@ use crate::error::{Error, Result};
 use crate::frame::{encode_frame, id_header, take_frame, TAG_ERROR};
 use crate::options::{Options, Protocol};
 
+/// How a client's refusal notice starts: a client that refuses the server after its
+/// welcome sends one error frame with id 0 and this text before the reason (PROTOCOL.md
+/// §3.6); the server's reader turns it into [`Error::Refused`].
+pub(crate) const CLIENT_REFUSAL: &str = "refused by the client: ";
+
 /// The four bytes every connection starts with, in both directions.
 pub const MAGIC: [u8; 4] = *b"EVOW";
 
@@ -210,7 +215,7 @@ where
                 // Tell the server why, as a fatal error frame (id 0), then hang up.
                 let mut out = BytesMut::with_capacity(64 + reason.len());
                 let (h, n) = id_header(TAG_ERROR, 0);
-                let notice = format!("refused by the client: {reason}");
+                let notice = format!("{CLIENT_REFUSAL}{reason}");
                 encode_frame(&mut out, HANDSHAKE_MAX_FRAME, &h[..n], notice.as_str())?;
                 io.write_all(&out).await?;
                 io.flush().await?;

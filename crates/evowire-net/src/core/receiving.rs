@@ -240,16 +240,11 @@ async fn handle_frames(
     Ok(None)
 }
 
-/// How a client's refusal notice starts: a client that refuses the server after its
-/// welcome sends one error frame with id 0 and this text before the reason (PROTOCOL.md
-/// §3.6).
-const CLIENT_REFUSAL: &str = "refused by the client: ";
-
 /// The error a fatal notice from the peer (an error frame with id 0) ends the connection
 /// with: [`Error::Refused`] when the client refused this side after the handshake,
 /// [`Error::Remote`] for anything else the peer reports.
 fn fatal_notice(message: String) -> Error {
-    match message.strip_prefix(CLIENT_REFUSAL) {
+    match message.strip_prefix(crate::handshake::CLIENT_REFUSAL) {
         Some(reason) => Error::Refused {
             reason: reason.to_string(),
         },
