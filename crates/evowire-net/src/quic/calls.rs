@@ -11,7 +11,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use futures::FutureExt;
+use futures::stream::FuturesUnordered;
+use futures::{FutureExt, StreamExt};
 use quinn::{ReadError, ReadExactError, RecvStream, SendStream, WriteError};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -177,28 +178,48 @@ impl Drop for Stream<'_> {
 }
 
 /// Answers the calls the peer opens on `quic` until the connection ends.
+///
+/// The streams are read and answered on this one task: the requests that arrive in one
+/// packet are answered in one poll, so the connection sends their answers together
+/// instead of a packet each. A handler that has to wait continues in a task of its own.
 pub(crate) async fn serve_calls(
     quic: quinn::Connection,
     handler: Option<CallHandler>,
     opts: Options,
 ) {
-    while let Ok((send, recv)) = quic.accept_bi().await {
-        tokio::spawn(answer(send, recv, handler.clone(), opts.clone()));
+    let mut answering = FuturesUnordered::new();
+    loop {
+        tokio::select! {
+            accepted = quic.accept_bi() => match accepted {
+                Ok((send, recv)) => answering.push(answer(send, recv, handler.clone(), &opts)),
+                Err(_) => break,
+            },
+            Some(()) = answering.next(), if !answering.is_empty() => {}
+        }
     }
 }
 
 /// Reads the request of one call stream and writes its answer.
 async fn answer(
-    mut send: SendStream,
+    send: SendStream,
     mut recv: RecvStream,
     handler: Option<CallHandler>,
-    opts: Options,
+    opts: &Options,
 ) {
-    let request = read_frame(&mut recv, opts.max_frame_length, &opts);
+    let request = read_frame(&mut recv, opts.max_frame_length, opts);
     let request = bounded(opts.call_timeout, "reading a request", request).await;
     let answer = match request {
         Ok(Frame::Request(_, body)) => match &handler {
-            Some(handler) => handler(body).await,
+            Some(handler) => {
+                let mut answer = handler(body);
+                match (&mut answer).now_or_never() {
+                    Some(answer) => answer,
+                    None => {
+                        tokio::spawn(async move { write_answer(send, answer.await).await });
+                        return;
+                    }
+                }
+            }
             None => error_frame("this peer serves no requests"),
         },
         Ok(other) => error_frame(&format!(
@@ -211,6 +232,11 @@ async fn answer(
             error_frame(&format!("bad request: {e}"))
         }
     };
+    write_answer(send, answer).await;
+}
+
+/// Writes `answer` on `send` and ends the stream.
+async fn write_answer(mut send: SendStream, answer: BytesMut) {
     if send.write_chunk(answer.freeze()).await.is_ok() {
         let _ = send.finish();
     }
