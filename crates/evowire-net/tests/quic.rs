@@ -638,6 +638,16 @@ async fn hostile_call_streams_get_errors_and_the_connection_and_endpoint_go_on()
         within(raw_call(&quic, &good, true)).await,
         RawAnswer::Response(Msg::Num(42))
     );
+    // A request that trickles in, its length prefix split, is read whole.
+    let (mut send, recv) = quic.open_bi().await.unwrap();
+    send.write_all(&good[..2]).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    send.write_all(&good[2..]).await.unwrap();
+    send.finish().unwrap();
+    assert_eq!(
+        within(raw_answer(recv)).await,
+        RawAnswer::Response(Msg::Num(42))
+    );
     // Garbage in a well-formed frame, an empty stream, a truncated frame.
     assert_error(
         within(raw_call(&quic, &frame(&[0xff; 5]), true)).await,

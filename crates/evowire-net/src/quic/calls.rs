@@ -13,7 +13,7 @@ use std::time::Duration;
 use bytes::{Bytes, BytesMut};
 use futures::stream::FuturesUnordered;
 use futures::{FutureExt, StreamExt};
-use quinn::{ReadError, ReadExactError, RecvStream, SendStream, WriteError};
+use quinn::{ReadError, RecvStream, SendStream, WriteError};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tokio::sync::Notify;
@@ -258,35 +258,55 @@ async fn bounded<T>(
 }
 
 /// Reads the one frame of a call stream: a length prefix within `max`, the payload, then
-/// the end of the stream.
+/// the end of the stream. The prefix is checked as soon as it is in, before any payload is
+/// kept; a frame that arrives with its end in one piece (the common case) takes one read
+/// for the bytes and one to see the end.
 async fn read_frame(recv: &mut RecvStream, max: usize, opts: &Options) -> Result<Frame> {
     let mut prefix = [0u8; LEN_PREFIX];
-    recv.read_exact(&mut prefix).await.map_err(|e| match e {
-        ReadExactError::FinishedEarly(have) => Error::Truncated {
-            have,
-            need: LEN_PREFIX,
-        },
-        ReadExactError::ReadError(e) => read_error(e, opts),
-    })?;
-    let len = u32::from_be_bytes(prefix) as usize;
-    if len > max {
-        return Err(Error::FrameTooLarge { len, max });
-    }
+    let mut have = 0;
     // Ordered reads only, into a buffer that grows with what arrives (never sized from
     // the prefix alone).
     let mut payload = BytesMut::new();
+    let mut claimed = None;
     while let Some(chunk) = recv
         .read_chunk(READ_CHUNK, true)
         .await
         .map_err(|e| read_error(e, opts))?
     {
-        if payload.len() + chunk.bytes.len() > len {
+        let mut bytes = &chunk.bytes[..];
+        let len = match claimed {
+            Some(len) => len,
+            None => {
+                let take = bytes.len().min(LEN_PREFIX - have);
+                let (head, rest) = bytes.split_at(take);
+                if let Some(dst) = prefix.get_mut(have..have + take) {
+                    dst.copy_from_slice(head);
+                }
+                have += take;
+                bytes = rest;
+                if have < LEN_PREFIX {
+                    continue;
+                }
+                let len = u32::from_be_bytes(prefix) as usize;
+                if len > max {
+                    return Err(Error::FrameTooLarge { len, max });
+                }
+                *claimed.insert(len)
+            }
+        };
+        if payload.len() + bytes.len() > len {
             return Err(Error::Protocol(format!(
                 "bytes after the frame of {len} bytes on a call stream"
             )));
         }
-        payload.extend_from_slice(&chunk.bytes);
+        payload.extend_from_slice(bytes);
     }
+    let Some(len) = claimed else {
+        return Err(Error::Truncated {
+            have,
+            need: LEN_PREFIX,
+        });
+    };
     if payload.len() < len {
         return Err(Error::Truncated {
             have: LEN_PREFIX + payload.len(),
