@@ -19,10 +19,10 @@
 //!   [`Options::with_keepalive`]`(interval, timeout)` QUIC sends keep-alives every
 //!   `interval` and gives up after `timeout` of silence; without it, every
 //!   [`DEFAULT_KEEPALIVE_INTERVAL`] and after [`DEFAULT_IDLE_TIMEOUT`]. Pending calls then
-//!   fail with [`Error::Timeout`](crate::Error::Timeout) (`"keepalive"`).
+//!   fail with [`Error::Timeout`] (`"keepalive"`).
 //! * **Bad input on a call stream** (a frame that is too long, truncated, malformed or
 //!   not a request) is answered with an error frame on that stream, which the caller
-//!   sees as [`Error::Remote`](crate::Error::Remote); the connection and the endpoint go
+//!   sees as [`Error::Remote`]; the connection and the endpoint go
 //!   on. Bad input on the control stream ends the connection, as on TCP.
 //! * **Closing** ([`Connection::close`], or dropping every [`Sender`]) loses nothing:
 //!   messages are flushed and close frames exchanged on the control stream, each side
