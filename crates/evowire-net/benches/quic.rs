@@ -1,6 +1,6 @@
 //! Loopback benchmark of evowire-net over QUIC against evowire-net over TCP+TLS, in one
-//! process and one run: calls per second with 1 and with 64 calls in flight, and one-way
-//! messages per second (~64-byte values). Both use TLS 1.3 with the same rcgen
+//! process and one run: calls per second with 1 and with 64 calls in flight (made from one
+//! task, and from 64 tasks), and one-way messages per second (~64-byte values). Both use TLS 1.3 with the same rcgen
 //! certificate; the table gives each rate and the QUIC / TCP+TLS ratio.
 //!
 //! ```text
@@ -44,11 +44,26 @@ enum Client {
     Tcp(evowire_net::Connection<u64, Tick>),
 }
 
-impl Client {
+/// A calling handle of either transport, cloned from a [`Client`] for a task of its own.
+enum Caller {
+    Quic(quic::Sender<u64, Tick>),
+    Tcp(evowire_net::Sender<u64, Tick>),
+}
+
+impl Caller {
     async fn call(&self, t: &Tick) -> u64 {
         match self {
-            Client::Quic(c) => c.call(t).await.unwrap(),
-            Client::Tcp(c) => c.call(t).await.unwrap(),
+            Caller::Quic(c) => c.call(t).await.unwrap(),
+            Caller::Tcp(c) => c.call(t).await.unwrap(),
+        }
+    }
+}
+
+impl Client {
+    fn caller(&self) -> Caller {
+        match self {
+            Client::Quic(c) => Caller::Quic(c.sender().clone()),
+            Client::Tcp(c) => Caller::Tcp(c.sender().clone()),
         }
     }
 
@@ -65,7 +80,7 @@ impl Client {
             Client::Quic(c) => c.sender().flush().await.unwrap(),
             Client::Tcp(c) => c.sender().flush().await.unwrap(),
         }
-        self.call(&tick(u64::MAX)).await;
+        self.caller().call(&tick(u64::MAX)).await;
     }
 }
 
@@ -119,18 +134,29 @@ impl Setup {
     }
 }
 
-/// Calls per second with `in_flight` callers for `secs`.
-async fn calls(client: &Client, in_flight: usize, secs: f64) -> f64 {
+/// Calls per second with `in_flight` callers for `secs`: all in this task, or each in a
+/// task of its own (`tasks`).
+async fn calls(client: &Client, in_flight: usize, tasks: bool, secs: f64) -> f64 {
     let end = Instant::now() + Duration::from_secs_f64(secs);
     let start = Instant::now();
-    let workers = (0..in_flight).map(|w| async move {
-        let mut n = 0u64;
-        let t = tick(w as u64);
-        while Instant::now() < end {
-            client.call(&t).await;
-            n += 1;
+    let workers = (0..in_flight).map(|w| {
+        let caller = client.caller();
+        let worker = async move {
+            let mut n = 0u64;
+            let t = tick(w as u64);
+            while Instant::now() < end {
+                caller.call(&t).await;
+                n += 1;
+            }
+            n
+        };
+        async move {
+            if tasks {
+                tokio::spawn(worker).await.unwrap()
+            } else {
+                worker.await
+            }
         }
-        n
     });
     let total: u64 = futures::future::join_all(workers).await.into_iter().sum();
     total as f64 / start.elapsed().as_secs_f64()
@@ -181,14 +207,16 @@ fn main() {
         let names = [
             "calls/s, 1 in flight",
             "calls/s, 64 in flight",
+            "calls/s, 64 tasks",
             "messages/s one-way",
         ];
         let mut rates = vec![[Vec::new(), Vec::new()]; names.len()];
         for _ in 0..runs.max(1) {
             for (i, client) in [&quic, &tcp].into_iter().enumerate() {
-                rates[0][i].push(calls(client, 1, secs).await);
-                rates[1][i].push(calls(client, 64, secs).await);
-                rates[2][i].push(messages(client, secs).await);
+                rates[0][i].push(calls(client, 1, false, secs).await);
+                rates[1][i].push(calls(client, 64, false, secs).await);
+                rates[2][i].push(calls(client, 64, true, secs).await);
+                rates[3][i].push(messages(client, secs).await);
             }
         }
         println!("{:<24} {:>14} {:>14} {:>8}", "", "QUIC", "TCP+TLS", "ratio");

@@ -1,6 +1,7 @@
 //! evowire-net over QUIC on loopback with certificates made by rcgen: messages and calls
 //! both ways, the version handshake, a peer that vanishes, head-of-line independence of
-//! calls, a lossy UDP relay, and a graceful close that loses nothing.
+//! calls, a lossy UDP relay, a graceful close that loses nothing, and a peer driven by raw
+//! quinn that sends hostile call streams.
 
 mod common;
 
@@ -16,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use tokio::net::UdpSocket;
 use tokio::sync::Notify;
 
-use common::{opts, within};
+use common::{frame, message_payload, opts, preamble, within, RawHello, RawReply};
 
 /// What both sides send each other in these tests.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
@@ -510,4 +511,230 @@ async fn dropping_every_sender_closes_gracefully() {
     }
     assert_eq!(within(server.recv()).await.unwrap(), None);
     within(server.closed()).await;
+}
+
+/// A QUIC client configuration of our own (plain rustls and quinn, no evowire client)
+/// that trusts `root` and announces the evowire ALPN.
+fn raw_quic_config(root: &CertificateDer<'static>) -> quinn::ClientConfig {
+    use evowire_net::rustls;
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(root.clone()).unwrap();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_protocol_versions(&[&rustls::version::TLS13])
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    tls.alpn_protocols = vec![evowire_net::quic::ALPN.to_vec()];
+    let crypto = quinn::crypto::rustls::QuicClientConfig::try_from(Arc::new(tls)).unwrap();
+    quinn::ClientConfig::new(Arc::new(crypto))
+}
+
+/// Connects with raw quinn and runs the evowire handshake by hand (PROTOCOL.md §3) on the
+/// control stream; returns the connection and the control stream's sending side.
+async fn raw_quic_client(
+    c: &Certs,
+    addr: SocketAddr,
+    app: &str,
+) -> (quinn::Endpoint, quinn::Connection, quinn::SendStream) {
+    let endpoint = quinn::Endpoint::client(SocketAddr::from(([127, 0, 0, 1], 0))).unwrap();
+    let quic = endpoint
+        .connect_with(raw_quic_config(&c.root), addr, "localhost")
+        .unwrap()
+        .await
+        .unwrap();
+    let (mut send, mut recv) = quic.open_bi().await.unwrap();
+    let mut hello = preamble(1);
+    hello.extend(frame(
+        &evowire::to_vec(&RawHello(app.into(), 1, 0, 1 << 20)).unwrap(),
+    ));
+    send.write_all(&hello).await.unwrap();
+    let mut head = [0u8; 12];
+    recv.read_exact(&mut head).await.unwrap();
+    assert_eq!(&head[..8], b"EVOW\x01\0\0\0");
+    let len = u32::from_be_bytes(head[8..].try_into().unwrap()) as usize;
+    let mut reply = vec![0u8; len];
+    recv.read_exact(&mut reply).await.unwrap();
+    let reply: RawReply = evowire::from_slice(&reply).unwrap();
+    assert!(matches!(reply, RawReply::Welcome(_)), "{reply:?}");
+    (endpoint, quic, send)
+}
+
+/// What came back on a raw call stream.
+#[derive(Debug, PartialEq)]
+enum RawAnswer {
+    Response(Msg),
+    Error(String),
+    Reset,
+}
+
+/// A request frame on a call stream (PROTOCOL.md "QUIC": request id 0).
+fn request_frame(msg: &Msg) -> Vec<u8> {
+    let mut payload = vec![0x0d, 0x13, 0x00];
+    payload.extend(evowire::to_vec(msg).unwrap());
+    frame(&payload)
+}
+
+/// Reads the answer of a raw call stream: one response or error frame, then the end.
+async fn raw_answer(mut recv: quinn::RecvStream) -> RawAnswer {
+    let bytes = match recv.read_to_end(1 << 20).await {
+        Ok(bytes) => bytes,
+        Err(quinn::ReadToEndError::Read(quinn::ReadError::Reset(_))) => return RawAnswer::Reset,
+        Err(e) => panic!("reading the answer: {e}"),
+    };
+    let len = u32::from_be_bytes(bytes[..4].try_into().unwrap()) as usize;
+    assert_eq!(
+        bytes.len(),
+        4 + len,
+        "one frame, then the end of the stream"
+    );
+    match bytes[4..7] {
+        [0x15, 0x13, 0x00] => RawAnswer::Response(evowire::from_slice(&bytes[7..]).unwrap()),
+        [0x1d, 0x13, 0x00] => RawAnswer::Error(evowire::from_slice(&bytes[7..]).unwrap()),
+        _ => panic!("not an answer frame: {bytes:02x?}"),
+    }
+}
+
+/// Opens a call stream, writes `bytes` (ending the stream if `finish`) and reads what
+/// comes back. A refused write (the peer stopped reading) is no failure: its answer says
+/// why.
+async fn raw_call(quic: &quinn::Connection, bytes: &[u8], finish: bool) -> RawAnswer {
+    let (mut send, recv) = quic.open_bi().await.unwrap();
+    let _ = send.write_all(bytes).await;
+    if finish {
+        let _ = send.finish();
+    }
+    raw_answer(recv).await
+}
+
+/// Asserts that `answer` is an error whose text contains `expected`.
+fn assert_error(answer: RawAnswer, expected: &str) {
+    match answer {
+        RawAnswer::Error(text) => assert!(text.contains(expected), "{text:?} lacks {expected:?}"),
+        other => panic!("expected an error containing {expected:?}, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn hostile_call_streams_get_errors_and_the_connection_and_endpoint_go_on() {
+    const REQUESTS: usize = 4;
+    let c = certs();
+    let o = opts("quic-raw")
+        .with_max_frame_length(1024)
+        .with_max_concurrent_requests(REQUESTS)
+        .with_call_timeout(Some(Duration::from_millis(300)));
+    let mut l = listener(&c, &o).await;
+    let addr = l.local_addr().unwrap();
+    let accepted = tokio::spawn(async move {
+        let first = l.accept().await;
+        (first, l)
+    });
+    let (_endpoint, quic, mut control) = raw_quic_client(&c, addr, "quic-raw").await;
+    let (server, mut l) = within(accepted).await.unwrap();
+    let mut server = server.unwrap();
+
+    let good = request_frame(&Msg::Num(21));
+    assert_eq!(
+        within(raw_call(&quic, &good, true)).await,
+        RawAnswer::Response(Msg::Num(42))
+    );
+    // A request that trickles in, its length prefix split, is read whole.
+    let (mut send, recv) = quic.open_bi().await.unwrap();
+    send.write_all(&good[..2]).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    send.write_all(&good[2..]).await.unwrap();
+    send.finish().unwrap();
+    assert_eq!(
+        within(raw_answer(recv)).await,
+        RawAnswer::Response(Msg::Num(42))
+    );
+    // Garbage in a well-formed frame, an empty stream, a truncated frame.
+    assert_error(
+        within(raw_call(&quic, &frame(&[0xff; 5]), true)).await,
+        "bad request: protocol violation",
+    );
+    assert_error(within(raw_call(&quic, &[], true)).await, "got 0 of 4 bytes");
+    let mut truncated = 50u32.to_be_bytes().to_vec();
+    truncated.extend([0u8; 10]);
+    assert_error(
+        within(raw_call(&quic, &truncated, true)).await,
+        "got 14 of 54 bytes",
+    );
+    // An oversized length claim is refused after the prefix, the stream left open.
+    let mut oversized = u32::MAX.to_be_bytes().to_vec();
+    oversized.extend([0u8; 100]);
+    assert_error(
+        within(raw_call(&quic, &oversized, false)).await,
+        "exceeds the maximum frame length of 1024 bytes",
+    );
+    // The right framing around the wrong content.
+    assert_error(
+        within(raw_call(
+            &quic,
+            &frame(&message_payload(&Msg::Num(1))),
+            true,
+        ))
+        .await,
+        "must carry a request frame, not a message frame",
+    );
+    let mut trailing = good.clone();
+    trailing.extend([0u8; 3]);
+    assert_error(
+        within(raw_call(&quic, &trailing, true)).await,
+        "bytes after the frame",
+    );
+    assert_error(
+        within(raw_call(&quic, &frame(&[0x0d, 0x13, 0x00, 0xff]), true)).await,
+        "cannot decode request",
+    );
+    // A request that never ends is given up after the call timeout.
+    assert_error(
+        within(raw_call(&quic, &good[..6], false)).await,
+        "reading a request timed out",
+    );
+    // A request reset half-way.
+    let (mut send, recv) = quic.open_bi().await.unwrap();
+    send.write_all(&good[..6]).await.unwrap();
+    send.reset(quinn::VarInt::from_u32(7)).unwrap();
+    assert_error(within(raw_answer(recv)).await, "reset the call stream");
+
+    // Too many streams: beyond the limit, QUIC makes the peer wait for stream credit.
+    let mut stalled = Vec::new();
+    for _ in 0..REQUESTS {
+        let (mut send, recv) = quic.open_bi().await.unwrap();
+        send.write_all(&good[..6]).await.unwrap();
+        stalled.push((send, recv));
+    }
+    assert!(
+        tokio::time::timeout(Duration::from_millis(100), quic.open_bi())
+            .await
+            .is_err(),
+        "a stream beyond the peer's limit must wait"
+    );
+    for (_send, recv) in stalled {
+        assert_error(within(raw_answer(recv)).await, "timed out");
+    }
+    assert_eq!(
+        within(raw_call(&quic, &good, true)).await,
+        RawAnswer::Response(Msg::Num(42))
+    );
+
+    // The connection still carries messages, and the endpoint serves an evowire client.
+    assert!(quic.close_reason().is_none());
+    control
+        .write_all(&frame(&message_payload(&Msg::Text("still here".into()))))
+        .await
+        .unwrap();
+    assert_eq!(
+        within(server.recv()).await.unwrap(),
+        Some(Msg::Text("still here".into()))
+    );
+    let accepted = tokio::spawn(async move { l.accept().await });
+    let client = within(connector(&c, &o).connect(addr)).await.unwrap();
+    let _other = within(accepted).await.unwrap().unwrap();
+    assert_eq!(
+        within(client.call(Msg::Num(5))).await.unwrap(),
+        Msg::Num(10)
+    );
+    assert!(quic.close_reason().is_none());
 }

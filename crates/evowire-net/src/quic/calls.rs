@@ -11,8 +11,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use futures::FutureExt;
-use quinn::{ReadError, ReadExactError, RecvStream, SendStream, WriteError};
+use futures::stream::FuturesUnordered;
+use futures::{FutureExt, StreamExt};
+use quinn::{ReadError, RecvStream, SendStream, WriteError};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tokio::sync::Notify;
@@ -177,28 +178,48 @@ impl Drop for Stream<'_> {
 }
 
 /// Answers the calls the peer opens on `quic` until the connection ends.
+///
+/// The streams are read and answered on this one task: the requests that arrive in one
+/// packet are answered in one poll, so the connection sends their answers together
+/// instead of a packet each. A handler that has to wait continues in a task of its own.
 pub(crate) async fn serve_calls(
     quic: quinn::Connection,
     handler: Option<CallHandler>,
     opts: Options,
 ) {
-    while let Ok((send, recv)) = quic.accept_bi().await {
-        tokio::spawn(answer(send, recv, handler.clone(), opts.clone()));
+    let mut answering = FuturesUnordered::new();
+    loop {
+        tokio::select! {
+            accepted = quic.accept_bi() => match accepted {
+                Ok((send, recv)) => answering.push(answer(send, recv, handler.clone(), &opts)),
+                Err(_) => break,
+            },
+            Some(()) = answering.next(), if !answering.is_empty() => {}
+        }
     }
 }
 
 /// Reads the request of one call stream and writes its answer.
 async fn answer(
-    mut send: SendStream,
+    send: SendStream,
     mut recv: RecvStream,
     handler: Option<CallHandler>,
-    opts: Options,
+    opts: &Options,
 ) {
-    let request = read_frame(&mut recv, opts.max_frame_length, &opts);
+    let request = read_frame(&mut recv, opts.max_frame_length, opts);
     let request = bounded(opts.call_timeout, "reading a request", request).await;
     let answer = match request {
         Ok(Frame::Request(_, body)) => match &handler {
-            Some(handler) => handler(body).await,
+            Some(handler) => {
+                let mut answer = handler(body);
+                match (&mut answer).now_or_never() {
+                    Some(answer) => answer,
+                    None => {
+                        tokio::spawn(async move { write_answer(send, answer.await).await });
+                        return;
+                    }
+                }
+            }
             None => error_frame("this peer serves no requests"),
         },
         Ok(other) => error_frame(&format!(
@@ -211,6 +232,11 @@ async fn answer(
             error_frame(&format!("bad request: {e}"))
         }
     };
+    write_answer(send, answer).await;
+}
+
+/// Writes `answer` on `send` and ends the stream.
+async fn write_answer(mut send: SendStream, answer: BytesMut) {
     if send.write_chunk(answer.freeze()).await.is_ok() {
         let _ = send.finish();
     }
@@ -232,35 +258,55 @@ async fn bounded<T>(
 }
 
 /// Reads the one frame of a call stream: a length prefix within `max`, the payload, then
-/// the end of the stream.
+/// the end of the stream. The prefix is checked as soon as it is in, before any payload is
+/// kept; a frame that arrives with its end in one piece (the common case) takes one read
+/// for the bytes and one to see the end.
 async fn read_frame(recv: &mut RecvStream, max: usize, opts: &Options) -> Result<Frame> {
     let mut prefix = [0u8; LEN_PREFIX];
-    recv.read_exact(&mut prefix).await.map_err(|e| match e {
-        ReadExactError::FinishedEarly(have) => Error::Truncated {
-            have,
-            need: LEN_PREFIX,
-        },
-        ReadExactError::ReadError(e) => read_error(e, opts),
-    })?;
-    let len = u32::from_be_bytes(prefix) as usize;
-    if len > max {
-        return Err(Error::FrameTooLarge { len, max });
-    }
+    let mut have = 0;
     // Ordered reads only, into a buffer that grows with what arrives (never sized from
     // the prefix alone).
     let mut payload = BytesMut::new();
+    let mut claimed = None;
     while let Some(chunk) = recv
         .read_chunk(READ_CHUNK, true)
         .await
         .map_err(|e| read_error(e, opts))?
     {
-        if payload.len() + chunk.bytes.len() > len {
+        let mut bytes = &chunk.bytes[..];
+        let len = match claimed {
+            Some(len) => len,
+            None => {
+                let take = bytes.len().min(LEN_PREFIX - have);
+                let (head, rest) = bytes.split_at(take);
+                if let Some(dst) = prefix.get_mut(have..have + take) {
+                    dst.copy_from_slice(head);
+                }
+                have += take;
+                bytes = rest;
+                if have < LEN_PREFIX {
+                    continue;
+                }
+                let len = u32::from_be_bytes(prefix) as usize;
+                if len > max {
+                    return Err(Error::FrameTooLarge { len, max });
+                }
+                *claimed.insert(len)
+            }
+        };
+        if payload.len() + bytes.len() > len {
             return Err(Error::Protocol(format!(
                 "bytes after the frame of {len} bytes on a call stream"
             )));
         }
-        payload.extend_from_slice(&chunk.bytes);
+        payload.extend_from_slice(bytes);
     }
+    let Some(len) = claimed else {
+        return Err(Error::Truncated {
+            have,
+            need: LEN_PREFIX,
+        });
+    };
     if payload.len() < len {
         return Err(Error::Truncated {
             have: LEN_PREFIX + payload.len(),

@@ -7,7 +7,10 @@
 //! * **Calls** each get a bidirectional stream of their own: the request frame goes out,
 //!   the answer frame comes back, and the stream ends. A slow or large answer therefore
 //!   delays no other call and no message: QUIC has no head-of-line blocking between
-//!   streams.
+//!   streams. A handler that answers without waiting answers on the connection's
+//!   serving task, so the answers to requests that arrived together leave in shared
+//!   packets; a handler that has to wait continues in a task of its own. As on TCP, keep
+//!   the code before a handler's first `.await` short.
 //! * **Limits**: the peer may have at most [`Options::with_max_concurrent_requests`]
 //!   calls open towards this side (QUIC's stream limit, so excess calls wait in the
 //!   peer's QUIC layer instead of piling up here); request and answer frames obey
