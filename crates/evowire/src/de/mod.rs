@@ -8,6 +8,8 @@
 //! * `skip`: skipping items of any type (SPEC §8);
 //! * `compound`: sequences, structs, tuples, maps and packed sequences, with their accesses;
 //! * `enums`: variant headers, `Option` and the enum accesses;
+//! * `field`: the deserializer a struct field is read with, where an absent-field marker
+//!   may stand for the item;
 //! * `any`: `deserialize_any` and the lossless view [`Value`](crate::Value) asks for;
 //! * `typed`: the [`serde::Deserializer`] impl, which dispatches to the above.
 
@@ -15,6 +17,7 @@ mod any;
 mod compound;
 pub(crate) mod derive;
 mod enums;
+mod field;
 mod header;
 mod skip;
 mod typed;
@@ -62,6 +65,8 @@ pub struct Deserializer<R> {
     promised: Cell<usize>,
     /// Set while a [`Value`](crate::Value) is being decoded: report variants exactly.
     lossless: bool,
+    /// The error that signals an absent struct field, kept for reuse (see `field`).
+    spare: Option<Error>,
 }
 
 impl<'de> Deserializer<SliceRead<'de>> {
@@ -94,6 +99,7 @@ impl<'de, R: Read<'de>> Deserializer<R> {
             max_len: DecodeOptions::new().max_len(),
             promised: Cell::new(0),
             lossless: false,
+            spare: None,
         }
     }
 

@@ -7,7 +7,7 @@ use core::cell::Cell;
 use serde::de::{self, Visitor};
 
 use super::any::VALUE_TOKEN;
-use super::compound::{Inlined, MapAccess, AS_MISSING, REJECT};
+use super::compound::{Inlined, MapAccess, AS_MISSING, COMMON, REJECT};
 use super::enums::EnumAccess;
 use super::header::{out_of_range, SEQUENCE};
 use super::Deserializer;
@@ -20,13 +20,90 @@ macro_rules! narrow_int {
     ($method:ident, $visit:ident, $ty:ty, $read:ident) => {
         #[inline]
         fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-            let (v, start) = self.$read(stringify!($ty))?;
+            let (v, start) = self.$read::<false>(stringify!($ty))?;
             match <$ty>::try_from(v) {
                 Ok(v) => visitor.$visit(v).map_err(|e: Error| e.or_offset(start)),
                 Err(_) => Err(out_of_range(v, stringify!($ty), start)),
             }
         }
     };
+}
+
+/// The reads with a fast path that struct fields share (see `field`): `FIELD` accepts an
+/// absent-field marker where the fast path fails.
+impl<'de, R: Read<'de>> Deserializer<R> {
+    #[inline(always)]
+    pub(super) fn read_str<const FIELD: bool, V: Visitor<'de>>(
+        &mut self,
+        visitor: V,
+    ) -> Result<V::Value> {
+        let start = self.read.offset();
+        match self.read.take_borrowed_bytes_item() {
+            // Nothing but tail calls off the ASCII path: no stack frame where this is
+            // outlined.
+            Some(bytes) => match crate::text::ascii(bytes) {
+                Some(s) if bytes.len() <= self.max_len => visitor
+                    .visit_borrowed_str(s)
+                    .map_err(|e: Error| e.or_offset(start)),
+                _ => self.borrowed_str_slow(bytes, start, visitor),
+            },
+            None => self.str_general::<FIELD, V>(visitor),
+        }
+    }
+
+    #[inline(always)]
+    pub(super) fn read_bytes<const FIELD: bool, V: Visitor<'de>>(
+        &mut self,
+        visitor: V,
+    ) -> Result<V::Value> {
+        let start = self.read.offset();
+        match self.read.take_borrowed_bytes_item() {
+            Some(bytes) => {
+                self.check_borrowed_len(bytes, start)?;
+                visitor
+                    .visit_borrowed_bytes(bytes)
+                    .map_err(|e: Error| e.or_offset(start))
+            }
+            None => self.bytes_general::<FIELD, V>(visitor),
+        }
+    }
+
+    #[inline(always)]
+    pub(super) fn read_option<const FIELD: bool, V: Visitor<'de>>(
+        &mut self,
+        visitor: V,
+    ) -> Result<V::Value> {
+        // The offset is computed where it is needed: `None`, the common case, never is.
+        if self.read.take_if(TAG_SOME) {
+            let start = self.read.offset() - 1;
+            self.enter(start)?;
+            let value = visitor.visit_some(&mut *self);
+            self.leave();
+            return value;
+        }
+        // `None` as written: variant 0 and the unit body, `05 00` (a level of nesting,
+        // so it too needs depth to spare).
+        if self.depth_left > 0 && self.read.take_pair(WireType::Variant as u8, TAG_UNIT) {
+            return visitor.visit_none();
+        }
+        let start = self.read.offset();
+        self.option_slow::<FIELD, V>(start, visitor)
+    }
+
+    #[inline(always)]
+    pub(super) fn read_enum<const FIELD: bool, V: Visitor<'de>>(
+        &mut self,
+        name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value> {
+        let (index, start) = self.variant_header::<FIELD>(name)?;
+        self.enter(start)?;
+        let value = visitor
+            .visit_enum(EnumAccess { de: self, index })
+            .map_err(|e: Error| e.or_offset(start));
+        self.leave();
+        value
+    }
 }
 
 impl<'de, R: Read<'de>> de::Deserializer<'de> for &mut Deserializer<R> {
@@ -39,7 +116,7 @@ impl<'de, R: Read<'de>> de::Deserializer<'de> for &mut Deserializer<R> {
 
     #[inline]
     fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        let (v, start) = self.unsigned("bool")?;
+        let (v, start) = self.unsigned::<false>("bool")?;
         visitor
             .visit_bool(v != 0)
             .map_err(|e: Error| e.or_offset(start))
@@ -54,13 +131,13 @@ impl<'de, R: Read<'de>> de::Deserializer<'de> for &mut Deserializer<R> {
 
     #[inline]
     fn deserialize_i64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        let (v, start) = self.signed("i64")?;
+        let (v, start) = self.signed::<false>("i64")?;
         visitor.visit_i64(v).map_err(|e: Error| e.or_offset(start))
     }
 
     #[inline]
     fn deserialize_u64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        let (v, start) = self.unsigned("u64")?;
+        let (v, start) = self.unsigned::<false>("u64")?;
         visitor.visit_u64(v).map_err(|e: Error| e.or_offset(start))
     }
 
@@ -76,7 +153,7 @@ impl<'de, R: Read<'de>> de::Deserializer<'de> for &mut Deserializer<R> {
     fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         match self.read.take_tagged::<4>(TAG_FIXED32) {
             Some(bits) => visitor.visit_f32(f32::from_le_bytes(bits)),
-            None => visitor.visit_f32(self.f32_slow()?),
+            None => visitor.visit_f32(self.f32_slow::<false>()?),
         }
     }
 
@@ -84,13 +161,13 @@ impl<'de, R: Read<'de>> de::Deserializer<'de> for &mut Deserializer<R> {
     fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         match self.read.take_tagged::<8>(TAG_FIXED64) {
             Some(bits) => visitor.visit_f64(f64::from_le_bytes(bits)),
-            None => visitor.visit_f64(self.float("f64")?.0),
+            None => visitor.visit_f64(self.float::<false>("f64")?.0),
         }
     }
 
     #[inline]
     fn deserialize_char<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        let (v, start) = self.unsigned("char")?;
+        let (v, start) = self.unsigned::<false>("char")?;
         match u32::try_from(v).ok().and_then(char::from_u32) {
             Some(c) => visitor.visit_char(c),
             None => Err(Error::with_message(
@@ -103,18 +180,7 @@ impl<'de, R: Read<'de>> de::Deserializer<'de> for &mut Deserializer<R> {
 
     #[inline]
     fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        let start = self.read.offset();
-        match self.read.take_borrowed_bytes_item() {
-            // Nothing but tail calls off the ASCII path: no stack frame where this is
-            // outlined.
-            Some(bytes) => match crate::text::ascii(bytes) {
-                Some(s) if bytes.len() <= self.max_len => visitor
-                    .visit_borrowed_str(s)
-                    .map_err(|e: Error| e.or_offset(start)),
-                _ => self.borrowed_str_slow(bytes, start, visitor),
-            },
-            None => self.str_general(visitor),
-        }
+        self.read_str::<false, V>(visitor)
     }
 
     #[inline]
@@ -124,16 +190,7 @@ impl<'de, R: Read<'de>> de::Deserializer<'de> for &mut Deserializer<R> {
 
     #[inline]
     fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        let start = self.read.offset();
-        match self.read.take_borrowed_bytes_item() {
-            Some(bytes) => {
-                self.check_borrowed_len(bytes, start)?;
-                visitor
-                    .visit_borrowed_bytes(bytes)
-                    .map_err(|e: Error| e.or_offset(start))
-            }
-            None => self.bytes_general(visitor),
-        }
+        self.read_bytes::<false, V>(visitor)
     }
 
     #[inline]
@@ -143,21 +200,7 @@ impl<'de, R: Read<'de>> de::Deserializer<'de> for &mut Deserializer<R> {
 
     #[inline]
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        // The offset is computed where it is needed: `None`, the common case, never is.
-        if self.read.take_if(TAG_SOME) {
-            let start = self.read.offset() - 1;
-            self.enter(start)?;
-            let value = visitor.visit_some(&mut *self);
-            self.leave();
-            return value;
-        }
-        // `None` as written: variant 0 and the unit body, `05 00` (a level of nesting,
-        // so it too needs depth to spare).
-        if self.depth_left > 0 && self.read.take_pair(WireType::Variant as u8, TAG_UNIT) {
-            return visitor.visit_none();
-        }
-        let start = self.read.offset();
-        self.option_slow(start, visitor)
+        self.read_option::<false, V>(visitor)
     }
 
     #[inline]
@@ -205,7 +248,7 @@ impl<'de, R: Read<'de>> de::Deserializer<'de> for &mut Deserializer<R> {
     fn deserialize_tuple<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value> {
         // Tuples and arrays are written by `SerializeTuple`, which cannot skip an element:
         // no absent marker can stand in them, so no element pays for looking for one.
-        self.fixed::<REJECT, V>(len, "a tuple", visitor)
+        self.fixed::<REJECT, COMMON, V>(len, "a tuple", visitor)
     }
 
     #[inline]
@@ -215,7 +258,7 @@ impl<'de, R: Read<'de>> de::Deserializer<'de> for &mut Deserializer<R> {
         len: usize,
         visitor: V,
     ) -> Result<V::Value> {
-        self.fixed::<AS_MISSING, V>(len, name, visitor)
+        self.fixed::<AS_MISSING, COMMON, V>(len, name, visitor)
     }
 
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
@@ -251,7 +294,7 @@ impl<'de, R: Read<'de>> de::Deserializer<'de> for &mut Deserializer<R> {
         fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value> {
-        self.fixed::<AS_MISSING, V>(fields.len(), name, visitor)
+        self.fixed::<AS_MISSING, COMMON, V>(fields.len(), name, visitor)
     }
 
     #[inline]
@@ -261,13 +304,7 @@ impl<'de, R: Read<'de>> de::Deserializer<'de> for &mut Deserializer<R> {
         _variants: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value> {
-        let (index, start) = self.variant_header(name)?;
-        self.enter(start)?;
-        let value = visitor
-            .visit_enum(EnumAccess { de: self, index })
-            .map_err(|e: Error| e.or_offset(start));
-        self.leave();
-        value
+        self.read_enum::<false, V>(name, visitor)
     }
 
     fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
