@@ -34,6 +34,7 @@ impl<'de, R: Read<'de>> Deserializer<R> {
     #[cold]
     fn absent_signal(&mut self) -> Error {
         self.spare
+            .0
             .take()
             .unwrap_or_else(|| Error::new(ErrorKind::InvalidWireType, None, ABSENT_FIELD))
     }
@@ -43,7 +44,7 @@ impl<'de, R: Read<'de>> Deserializer<R> {
     #[cold]
     pub(super) fn unless_absent(&mut self, err: Error) -> Option<Error> {
         if err.is_static(ABSENT_FIELD) {
-            self.spare = Some(err);
+            self.spare.0 = Some(err);
             return None;
         }
         Some(err)

@@ -24,6 +24,7 @@ mod typed;
 
 use alloc::vec::Vec;
 use core::cell::Cell;
+use core::panic::AssertUnwindSafe;
 
 use serde::de::Deserialize;
 
@@ -65,8 +66,10 @@ pub struct Deserializer<R> {
     promised: Cell<usize>,
     /// Set while a [`Value`](crate::Value) is being decoded: report variants exactly.
     lossless: bool,
-    /// The error that signals an absent struct field, kept for reuse (see `field`).
-    spare: Option<Error>,
+    /// The error that signals an absent struct field, kept for reuse (see `field`). Only a
+    /// cache: a panic cannot leave it in a state that matters, hence `AssertUnwindSafe`
+    /// (an `Error` may hold an `io::Error`, which is not `UnwindSafe`).
+    spare: AssertUnwindSafe<Option<Error>>,
 }
 
 impl<'de> Deserializer<SliceRead<'de>> {
@@ -99,7 +102,7 @@ impl<'de, R: Read<'de>> Deserializer<R> {
             max_len: DecodeOptions::new().max_len(),
             promised: Cell::new(0),
             lossless: false,
-            spare: None,
+            spare: AssertUnwindSafe(None),
         }
     }
 
