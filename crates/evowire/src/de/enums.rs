@@ -58,6 +58,13 @@ impl<'de, R: Read<'de>> Deserializer<R> {
         }
     }
 
+    /// A unit variant's body other than the unit byte: skipped whatever it is. Out of line,
+    /// so the visitor that reads the common body stays small enough to inline.
+    #[inline(never)]
+    fn unit_body_general(&mut self) -> Result<()> {
+        self.skip_item()
+    }
+
     #[inline(always)]
     pub(super) fn variant_header<const FIELD: bool>(
         &mut self,
@@ -124,7 +131,7 @@ impl<'de, R: Read<'de>> de::VariantAccess<'de> for EnumAccess<'_, R> {
         if self.de.read.take_if(TAG_UNIT) {
             return Ok(());
         }
-        self.de.skip_item()
+        self.de.unit_body_general()
     }
 
     #[inline]
