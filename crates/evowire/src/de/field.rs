@@ -9,11 +9,11 @@
 use serde::de::{self, Visitor};
 
 use super::compound::{AS_MISSING, FIELD, REJECT};
-use super::header::out_of_range;
+use super::typed::{int_methods, Reader};
 use super::Deserializer;
 use crate::error::{Error, ErrorKind, Result};
 use crate::read::Read;
-use crate::wire::{TAG_ABSENT, TAG_FIXED32, TAG_FIXED64};
+use crate::wire::TAG_ABSENT;
 
 /// The message of the signal error; told apart from every other error by its address.
 static ABSENT_FIELD: &str = "an absent-field marker (wire type 6) where a value was read";
@@ -55,17 +55,11 @@ impl<'de, R: Read<'de>> Deserializer<R> {
 /// accepted where the item starts (it fails the read with the signal error).
 pub(super) struct Field<'a, R>(pub(super) &'a mut Deserializer<R>);
 
-macro_rules! int {
-    ($method:ident, $visit:ident, $ty:ty, $read:ident) => {
-        #[inline]
-        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-            let (v, start) = self.0.$read::<true>(stringify!($ty))?;
-            match <$ty>::try_from(v) {
-                Ok(v) => visitor.$visit(v).map_err(|e: Error| e.or_offset(start)),
-                Err(_) => Err(out_of_range(v, stringify!($ty), start)),
-            }
-        }
-    };
+impl<'a, R> Reader<'a, R> for Field<'a, R> {
+    #[inline(always)]
+    fn reader(self) -> &'a mut Deserializer<R> {
+        self.0
+    }
 }
 
 /// Methods without a fast path of their own: the marker is looked for first, then the
@@ -85,37 +79,21 @@ macro_rules! marker_first {
 impl<'de, R: Read<'de>> de::Deserializer<'de> for Field<'_, R> {
     type Error = Error;
 
-    int!(deserialize_i8, visit_i8, i8, signed);
-    int!(deserialize_i16, visit_i16, i16, signed);
-    int!(deserialize_i32, visit_i32, i32, signed);
-    int!(deserialize_i64, visit_i64, i64, signed);
-    int!(deserialize_u8, visit_u8, u8, unsigned);
-    int!(deserialize_u16, visit_u16, u16, unsigned);
-    int!(deserialize_u32, visit_u32, u32, unsigned);
-    int!(deserialize_u64, visit_u64, u64, unsigned);
+    int_methods!(true);
 
     #[inline]
     fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        let (v, start) = self.0.unsigned::<true>("bool")?;
-        visitor
-            .visit_bool(v != 0)
-            .map_err(|e: Error| e.or_offset(start))
+        self.0.read_bool::<true, V>(visitor)
     }
 
     #[inline(always)]
     fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        match self.0.read.take_tagged::<4>(TAG_FIXED32) {
-            Some(bits) => visitor.visit_f32(f32::from_le_bytes(bits)),
-            None => visitor.visit_f32(self.0.f32_slow::<true>()?),
-        }
+        self.0.read_f32::<true, V>(visitor)
     }
 
     #[inline(always)]
     fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        match self.0.read.take_tagged::<8>(TAG_FIXED64) {
-            Some(bits) => visitor.visit_f64(f64::from_le_bytes(bits)),
-            None => visitor.visit_f64(self.0.float::<true>("f64")?.0),
-        }
+        self.0.read_f64::<true, V>(visitor)
     }
 
     #[inline]

@@ -9,29 +9,91 @@ use serde::de::{self, Visitor};
 use super::any::VALUE_TOKEN;
 use super::compound::{Inlined, MapAccess, AS_MISSING, COMMON, REJECT};
 use super::enums::EnumAccess;
-use super::header::{out_of_range, SEQUENCE};
+use super::header::SEQUENCE;
 use super::Deserializer;
 use crate::error::{Error, ErrorKind, Result};
 use crate::packed::PACKED_TOKEN;
 use crate::read::Read;
 use crate::wire::{WireType, TAG_FIXED32, TAG_FIXED64, TAG_SOME, TAG_UNIT};
 
+/// The reader a typed read runs on: the plain one, or a struct field's (see `field`).
+pub(super) trait Reader<'a, R> {
+    fn reader(self) -> &'a mut Deserializer<R>;
+}
+
+impl<'a, R> Reader<'a, R> for &'a mut Deserializer<R> {
+    #[inline(always)]
+    fn reader(self) -> &'a mut Deserializer<R> {
+        self
+    }
+}
+
+/// A narrow integer read; `$field` says whether an absent-field marker may stand for it.
 macro_rules! narrow_int {
-    ($method:ident, $visit:ident, $ty:ty, $read:ident) => {
+    ($field:literal, $method:ident, $visit:ident, $ty:ty, $read:ident) => {
         #[inline]
         fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-            let (v, start) = self.$read::<false>(stringify!($ty))?;
+            let (v, start) =
+                $crate::de::typed::Reader::reader(self).$read::<$field>(stringify!($ty))?;
             match <$ty>::try_from(v) {
                 Ok(v) => visitor.$visit(v).map_err(|e: Error| e.or_offset(start)),
-                Err(_) => Err(out_of_range(v, stringify!($ty), start)),
+                Err(_) => Err($crate::de::header::out_of_range(v, stringify!($ty), start)),
             }
         }
     };
 }
 
+/// Every integer read of a [`serde::Deserializer`] impl (`u128`/`i128` aside).
+macro_rules! int_methods {
+    ($field:literal) => {
+        $crate::de::typed::narrow_int!($field, deserialize_i8, visit_i8, i8, signed);
+        $crate::de::typed::narrow_int!($field, deserialize_i16, visit_i16, i16, signed);
+        $crate::de::typed::narrow_int!($field, deserialize_i32, visit_i32, i32, signed);
+        $crate::de::typed::narrow_int!($field, deserialize_i64, visit_i64, i64, signed);
+        $crate::de::typed::narrow_int!($field, deserialize_u8, visit_u8, u8, unsigned);
+        $crate::de::typed::narrow_int!($field, deserialize_u16, visit_u16, u16, unsigned);
+        $crate::de::typed::narrow_int!($field, deserialize_u32, visit_u32, u32, unsigned);
+        $crate::de::typed::narrow_int!($field, deserialize_u64, visit_u64, u64, unsigned);
+    };
+}
+pub(super) use {int_methods, narrow_int};
+
 /// The reads with a fast path that struct fields share (see `field`): `FIELD` accepts an
 /// absent-field marker where the fast path fails.
 impl<'de, R: Read<'de>> Deserializer<R> {
+    #[inline(always)]
+    pub(super) fn read_f32<const FIELD: bool, V: Visitor<'de>>(
+        &mut self,
+        visitor: V,
+    ) -> Result<V::Value> {
+        match self.read.take_tagged::<4>(TAG_FIXED32) {
+            Some(bits) => visitor.visit_f32(f32::from_le_bytes(bits)),
+            None => visitor.visit_f32(self.f32_slow::<FIELD>()?),
+        }
+    }
+
+    #[inline(always)]
+    pub(super) fn read_f64<const FIELD: bool, V: Visitor<'de>>(
+        &mut self,
+        visitor: V,
+    ) -> Result<V::Value> {
+        match self.read.take_tagged::<8>(TAG_FIXED64) {
+            Some(bits) => visitor.visit_f64(f64::from_le_bytes(bits)),
+            None => visitor.visit_f64(self.float::<FIELD>("f64")?.0),
+        }
+    }
+
+    #[inline(always)]
+    pub(super) fn read_bool<const FIELD: bool, V: Visitor<'de>>(
+        &mut self,
+        visitor: V,
+    ) -> Result<V::Value> {
+        let (v, start) = self.unsigned::<FIELD>("bool")?;
+        visitor
+            .visit_bool(v != 0)
+            .map_err(|e: Error| e.or_offset(start))
+    }
+
     #[inline(always)]
     pub(super) fn read_str<const FIELD: bool, V: Visitor<'de>>(
         &mut self,
@@ -116,30 +178,10 @@ impl<'de, R: Read<'de>> de::Deserializer<'de> for &mut Deserializer<R> {
 
     #[inline]
     fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        let (v, start) = self.unsigned::<false>("bool")?;
-        visitor
-            .visit_bool(v != 0)
-            .map_err(|e: Error| e.or_offset(start))
+        self.read_bool::<false, V>(visitor)
     }
 
-    narrow_int!(deserialize_i8, visit_i8, i8, signed);
-    narrow_int!(deserialize_i16, visit_i16, i16, signed);
-    narrow_int!(deserialize_i32, visit_i32, i32, signed);
-    narrow_int!(deserialize_u8, visit_u8, u8, unsigned);
-    narrow_int!(deserialize_u16, visit_u16, u16, unsigned);
-    narrow_int!(deserialize_u32, visit_u32, u32, unsigned);
-
-    #[inline]
-    fn deserialize_i64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        let (v, start) = self.signed::<false>("i64")?;
-        visitor.visit_i64(v).map_err(|e: Error| e.or_offset(start))
-    }
-
-    #[inline]
-    fn deserialize_u64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        let (v, start) = self.unsigned::<false>("u64")?;
-        visitor.visit_u64(v).map_err(|e: Error| e.or_offset(start))
-    }
+    int_methods!(false);
 
     fn deserialize_i128<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         visitor.visit_i128(self.signed128()?)
@@ -151,18 +193,12 @@ impl<'de, R: Read<'de>> de::Deserializer<'de> for &mut Deserializer<R> {
 
     #[inline(always)]
     fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        match self.read.take_tagged::<4>(TAG_FIXED32) {
-            Some(bits) => visitor.visit_f32(f32::from_le_bytes(bits)),
-            None => visitor.visit_f32(self.f32_slow::<false>()?),
-        }
+        self.read_f32::<false, V>(visitor)
     }
 
     #[inline(always)]
     fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        match self.read.take_tagged::<8>(TAG_FIXED64) {
-            Some(bits) => visitor.visit_f64(f64::from_le_bytes(bits)),
-            None => visitor.visit_f64(self.float::<false>("f64")?.0),
-        }
+        self.read_f64::<false, V>(visitor)
     }
 
     #[inline]
