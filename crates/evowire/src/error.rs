@@ -217,6 +217,13 @@ impl Error {
 
     /// Sets the offset if none is known yet.
     #[cold]
+    /// Whether this error was made by [`Error::new`] with exactly `message` (the same
+    /// static string, not only the same text).
+    #[inline]
+    pub(crate) fn is_static(&self, message: &'static str) -> bool {
+        matches!(self.inner.message, Message::Static(m) if core::ptr::eq(m, message))
+    }
+
     pub(crate) fn or_offset(mut self, offset: u64) -> Self {
         if self.inner.offset.is_none() {
             self.inner.offset = Some(offset);

@@ -7,6 +7,7 @@ use core::marker::PhantomData;
 use serde::de::{self, Deserialize, DeserializeSeed, Visitor};
 
 use super::any::AbsentMarker;
+use super::field::Field;
 use super::header::SEQUENCE;
 use super::Deserializer;
 use crate::error::{Error, ErrorKind, Result};
@@ -53,8 +54,12 @@ impl<'de, R: Read<'de>> Deserializer<R> {
     /// every other header goes out of line. That keeps the inlined body small, and with
     /// the count a constant, LLVM folds the per-element counter checks of a derived
     /// visitor away.
+    ///
+    /// `SITE` is [`COMMON`], or [`FIELD`] where the item is a struct field, which an
+    /// absent-field marker may stand for. It also tells the visitor instances apart, so
+    /// each has a single caller.
     #[inline(always)]
-    pub(super) fn fixed<const MARKERS: u8, V: Visitor<'de>>(
+    pub(super) fn fixed<const MARKERS: u8, const SITE: u8, V: Visitor<'de>>(
         &mut self,
         len: usize,
         target: &'static str,
@@ -66,21 +71,22 @@ impl<'de, R: Read<'de>> Deserializer<R> {
                 .read
                 .take_if(WireType::Sequence as u8 | ((len as u8) << 3))
             {
-                return self.visit_sequence_inline::<MARKERS, COMMON, V>(len, start, len, visitor);
+                return self.visit_sequence_inline::<MARKERS, SITE, V>(len, start, len, visitor);
             }
         }
-        self.fixed_general::<MARKERS, V>(len, target, visitor)
+        self.fixed_general::<MARKERS, SITE, V>(len, target, visitor)
     }
 
     /// [`Self::fixed`] with any other header: a multi-byte count, a count other than
     /// `len`, or not a sequence at all.
     #[inline(never)]
-    fn fixed_general<const MARKERS: u8, V: Visitor<'de>>(
+    fn fixed_general<const MARKERS: u8, const SITE: u8, V: Visitor<'de>>(
         &mut self,
         len: usize,
         target: &'static str,
         visitor: V,
     ) -> Result<V::Value> {
+        self.absent_field(SITE == FIELD)?;
         let (count, start) = self.header(WireType::Sequence, SEQUENCE, target)?;
         self.visit_sequence_inline::<MARKERS, GENERAL, V>(count, start, len, visitor)
     }
@@ -186,12 +192,24 @@ impl<'de, R: Read<'de>, const MARKERS: u8> de::SeqAccess<'de> for SeqAccess<'_, 
                 return Ok(None);
             }
             self.limit -= 1;
-            if self.de.read.take_if(TAG_ABSENT) {
-                return if MARKERS == AS_MISSING {
-                    Ok(None)
-                } else {
-                    seed.deserialize(AbsentMarker).map(Some)
+            if MARKERS == AS_MISSING {
+                // A marker fails the field's read with a signal (see `field`): it costs
+                // nothing where the field's own fast path succeeds.
+                self.remaining -= 1;
+                return match seed.deserialize(Field(&mut *self.de)) {
+                    Ok(value) => Ok(Some(value)),
+                    Err(e) => match self.de.unless_absent(e) {
+                        Some(e) => Err(e),
+                        None => {
+                            // The marker is not counted.
+                            self.remaining += 1;
+                            Ok(None)
+                        }
+                    },
                 };
+            }
+            if self.de.read.take_if(TAG_ABSENT) {
+                return seed.deserialize(AbsentMarker).map(Some);
             }
         }
         self.remaining -= 1;
@@ -215,9 +233,11 @@ impl<'de, R: Read<'de>, const MARKERS: u8> de::SeqAccess<'de> for SeqAccess<'_, 
 pub(super) struct Inlined<'a, A, const SITE: u8 = COMMON>(pub(super) &'a mut A);
 
 /// [`Inlined`]'s default site.
-const COMMON: u8 = 0;
+pub(super) const COMMON: u8 = 0;
 /// [`Inlined`] as [`Deserializer::fixed_general`] builds it.
 const GENERAL: u8 = 1;
+/// [`Inlined`] as [`Deserializer::fixed`] builds it for a struct field.
+pub(super) const FIELD: u8 = 2;
 
 impl<'de, A: de::SeqAccess<'de>, const SITE: u8> de::SeqAccess<'de> for Inlined<'_, A, SITE> {
     type Error = A::Error;

@@ -4,7 +4,7 @@ use alloc::format;
 
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 
-use super::compound::AS_MISSING;
+use super::compound::{AS_MISSING, COMMON};
 use super::header::VARIANT;
 use super::Deserializer;
 use crate::error::{Error, ErrorKind, Result};
@@ -15,11 +15,12 @@ impl<'de, R: Read<'de>> Deserializer<R> {
     /// An `Option` written in a form other than `0D` (`Some`) or `05 00` (`None`), or
     /// `None` at the depth limit.
     #[inline(never)]
-    pub(super) fn option_slow<V: Visitor<'de>>(
+    pub(super) fn option_slow<const FIELD: bool, V: Visitor<'de>>(
         &mut self,
         start: u64,
         visitor: V,
     ) -> Result<V::Value> {
+        self.absent_field(FIELD)?;
         // Tag `05`: variant 0, `None`, whose body (normally the unit byte) is skipped.
         if self.read.take_if(WireType::Variant as u8) {
             // A variant body is a level of nesting, even the unit one.
@@ -35,7 +36,7 @@ impl<'de, R: Read<'de>> Deserializer<R> {
 
     #[inline(never)]
     fn option_general<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value> {
-        let (index, start) = self.variant_header("an Option")?;
+        let (index, start) = self.variant_header::<false>("an Option")?;
         match index {
             0 => {
                 self.enter(start)?;
@@ -57,20 +58,34 @@ impl<'de, R: Read<'de>> Deserializer<R> {
         }
     }
 
+    /// A unit variant's body other than the unit byte: skipped whatever it is. Out of line,
+    /// so the visitor that reads the common body stays small enough to inline.
+    #[inline(never)]
+    fn unit_body_general(&mut self) -> Result<()> {
+        self.skip_item()
+    }
+
     #[inline(always)]
-    pub(super) fn variant_header(&mut self, target: &'static str) -> Result<(u32, u64)> {
+    pub(super) fn variant_header<const FIELD: bool>(
+        &mut self,
+        target: &'static str,
+    ) -> Result<(u32, u64)> {
         let start = self.read.offset();
         match self.read.take_varint_item(WireType::Variant as u8) {
             Some(index) => match u32::try_from(index) {
                 Ok(index) => Ok((index, start)),
                 Err(_) => Err(variant_index_overflow(index, start)),
             },
-            None => self.variant_header_slow(target),
+            None => self.variant_header_slow::<FIELD>(target),
         }
     }
 
     #[inline(never)]
-    fn variant_header_slow(&mut self, target: &'static str) -> Result<(u32, u64)> {
+    fn variant_header_slow<const FIELD: bool>(
+        &mut self,
+        target: &'static str,
+    ) -> Result<(u32, u64)> {
+        self.absent_field(FIELD)?;
         let (tag, start) = self.tag()?;
         if WireType::from_tag(tag) != WireType::Variant {
             return Err(self.mismatch(tag, start, VARIANT, target));
@@ -116,7 +131,7 @@ impl<'de, R: Read<'de>> de::VariantAccess<'de> for EnumAccess<'_, R> {
         if self.de.read.take_if(TAG_UNIT) {
             return Ok(());
         }
-        self.de.skip_item()
+        self.de.unit_body_general()
     }
 
     #[inline]
@@ -127,7 +142,7 @@ impl<'de, R: Read<'de>> de::VariantAccess<'de> for EnumAccess<'_, R> {
     #[inline]
     fn tuple_variant<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value> {
         self.de
-            .fixed::<AS_MISSING, V>(len, "a tuple variant", visitor)
+            .fixed::<AS_MISSING, COMMON, V>(len, "a tuple variant", visitor)
     }
 
     #[inline]
@@ -137,6 +152,6 @@ impl<'de, R: Read<'de>> de::VariantAccess<'de> for EnumAccess<'_, R> {
         visitor: V,
     ) -> Result<V::Value> {
         self.de
-            .fixed::<AS_MISSING, V>(fields.len(), "a struct variant", visitor)
+            .fixed::<AS_MISSING, COMMON, V>(fields.len(), "a struct variant", visitor)
     }
 }

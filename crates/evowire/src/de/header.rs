@@ -84,17 +84,22 @@ impl<'de, R: Read<'de>> Deserializer<R> {
     }
 
     /// Reads an integer of any integer wire type as raw unsigned bits, for unsigned targets.
+    /// `FIELD`: the item is a struct field, which an absent-field marker may stand for.
     #[inline(always)]
-    pub(super) fn unsigned(&mut self, target: &'static str) -> Result<(u64, u64)> {
+    pub(super) fn unsigned<const FIELD: bool>(
+        &mut self,
+        target: &'static str,
+    ) -> Result<(u64, u64)> {
         let start = self.read.offset();
         match self.read.take_varint_item(WireType::Int as u8) {
             Some(v) => Ok((v, start)),
-            None => self.unsigned_slow(target),
+            None => self.unsigned_slow::<FIELD>(target),
         }
     }
 
     #[inline(never)]
-    fn unsigned_slow(&mut self, target: &'static str) -> Result<(u64, u64)> {
+    fn unsigned_slow<const FIELD: bool>(&mut self, target: &'static str) -> Result<(u64, u64)> {
+        self.absent_field(FIELD)?;
         let (tag, start) = self.tag()?;
         let v = match tag & 7 {
             0 => self.varint(tag, start)?,
@@ -107,16 +112,17 @@ impl<'de, R: Read<'de>> Deserializer<R> {
 
     /// Reads an integer for signed targets: zig-zag varints, two's complement fixed.
     #[inline(always)]
-    pub(super) fn signed(&mut self, target: &'static str) -> Result<(i64, u64)> {
+    pub(super) fn signed<const FIELD: bool>(&mut self, target: &'static str) -> Result<(i64, u64)> {
         let start = self.read.offset();
         match self.read.take_varint_item(WireType::Int as u8) {
             Some(v) => Ok((wire::zigzag_decode(v), start)),
-            None => self.signed_slow(target),
+            None => self.signed_slow::<FIELD>(target),
         }
     }
 
     #[inline(never)]
-    fn signed_slow(&mut self, target: &'static str) -> Result<(i64, u64)> {
+    fn signed_slow<const FIELD: bool>(&mut self, target: &'static str) -> Result<(i64, u64)> {
+        self.absent_field(FIELD)?;
         let (tag, start) = self.tag()?;
         let v = match tag & 7 {
             0 => wire::zigzag_decode(self.varint(tag, start)?),
@@ -157,7 +163,11 @@ impl<'de, R: Read<'de>> Deserializer<R> {
     }
 
     #[inline(never)]
-    pub(super) fn float(&mut self, target: &'static str) -> Result<(f64, Option<f32>)> {
+    pub(super) fn float<const FIELD: bool>(
+        &mut self,
+        target: &'static str,
+    ) -> Result<(f64, Option<f32>)> {
+        self.absent_field(FIELD)?;
         let (tag, start) = self.tag()?;
         match tag {
             TAG_FIXED32 => {
@@ -172,8 +182,8 @@ impl<'de, R: Read<'de>> Deserializer<R> {
     /// An `f32` that is not a plain fixed32 item: a fixed64 narrowed (rounding, and
     /// overflowing to infinity, as in fcode), or an error.
     #[inline(never)]
-    pub(super) fn f32_slow(&mut self) -> Result<f32> {
-        let (wide, narrow) = self.float("f32")?;
+    pub(super) fn f32_slow<const FIELD: bool>(&mut self) -> Result<f32> {
+        let (wide, narrow) = self.float::<FIELD>("f32")?;
         Ok(narrow.unwrap_or(wide as f32))
     }
 
@@ -231,7 +241,11 @@ impl<'de, R: Read<'de>> Deserializer<R> {
     /// A string that is not a bytes item of under 2048 bytes in a slice: a longer one, one
     /// read from a stream, or an error.
     #[inline(never)]
-    pub(super) fn str_general<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value> {
+    pub(super) fn str_general<const FIELD: bool, V: Visitor<'de>>(
+        &mut self,
+        visitor: V,
+    ) -> Result<V::Value> {
+        self.absent_field(FIELD)?;
         let (bytes, start) = self.bytes_item("a string")?;
         match bytes {
             Reference::Borrowed(b) => match crate::text::from_utf8(b) {
@@ -248,7 +262,11 @@ impl<'de, R: Read<'de>> Deserializer<R> {
 
     /// Bytes that are not taken by the fast path, as for [`Self::str_general`].
     #[inline(never)]
-    pub(super) fn bytes_general<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value> {
+    pub(super) fn bytes_general<const FIELD: bool, V: Visitor<'de>>(
+        &mut self,
+        visitor: V,
+    ) -> Result<V::Value> {
+        self.absent_field(FIELD)?;
         let (bytes, start) = self.bytes_item("bytes")?;
         match bytes {
             Reference::Borrowed(b) => visitor.visit_borrowed_bytes(b),

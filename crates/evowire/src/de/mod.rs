@@ -8,6 +8,8 @@
 //! * `skip`: skipping items of any type (SPEC §8);
 //! * `compound`: sequences, structs, tuples, maps and packed sequences, with their accesses;
 //! * `enums`: variant headers, `Option` and the enum accesses;
+//! * `field`: the deserializer a struct field is read with, where an absent-field marker
+//!   may stand for the item;
 //! * `any`: `deserialize_any` and the lossless view [`Value`](crate::Value) asks for;
 //! * `typed`: the [`serde::Deserializer`] impl, which dispatches to the above.
 
@@ -15,12 +17,14 @@ mod any;
 mod compound;
 pub(crate) mod derive;
 mod enums;
+mod field;
 mod header;
 mod skip;
 mod typed;
 
 use alloc::vec::Vec;
 use core::cell::Cell;
+use core::panic::AssertUnwindSafe;
 
 use serde::de::Deserialize;
 
@@ -62,6 +66,10 @@ pub struct Deserializer<R> {
     promised: Cell<usize>,
     /// Set while a [`Value`](crate::Value) is being decoded: report variants exactly.
     lossless: bool,
+    /// The error that signals an absent struct field, kept for reuse (see `field`). Only a
+    /// cache: a panic cannot leave it in a state that matters, hence `AssertUnwindSafe`
+    /// (an `Error` may hold an `io::Error`, which is not `UnwindSafe`).
+    spare: AssertUnwindSafe<Option<Error>>,
 }
 
 impl<'de> Deserializer<SliceRead<'de>> {
@@ -94,6 +102,7 @@ impl<'de, R: Read<'de>> Deserializer<R> {
             max_len: DecodeOptions::new().max_len(),
             promised: Cell::new(0),
             lossless: false,
+            spare: AssertUnwindSafe(None),
         }
     }
 

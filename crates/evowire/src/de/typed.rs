@@ -7,102 +7,98 @@ use core::cell::Cell;
 use serde::de::{self, Visitor};
 
 use super::any::VALUE_TOKEN;
-use super::compound::{Inlined, MapAccess, AS_MISSING, REJECT};
+use super::compound::{Inlined, MapAccess, AS_MISSING, COMMON, REJECT};
 use super::enums::EnumAccess;
-use super::header::{out_of_range, SEQUENCE};
+use super::header::SEQUENCE;
 use super::Deserializer;
 use crate::error::{Error, ErrorKind, Result};
 use crate::packed::PACKED_TOKEN;
 use crate::read::Read;
 use crate::wire::{WireType, TAG_FIXED32, TAG_FIXED64, TAG_SOME, TAG_UNIT};
 
+/// The reader a typed read runs on: the plain one, or a struct field's (see `field`).
+pub(super) trait Reader<'a, R> {
+    fn reader(self) -> &'a mut Deserializer<R>;
+}
+
+impl<'a, R> Reader<'a, R> for &'a mut Deserializer<R> {
+    #[inline(always)]
+    fn reader(self) -> &'a mut Deserializer<R> {
+        self
+    }
+}
+
+/// A narrow integer read; `$field` says whether an absent-field marker may stand for it.
 macro_rules! narrow_int {
-    ($method:ident, $visit:ident, $ty:ty, $read:ident) => {
+    ($field:literal, $method:ident, $visit:ident, $ty:ty, $read:ident) => {
         #[inline]
         fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-            let (v, start) = self.$read(stringify!($ty))?;
+            let (v, start) =
+                $crate::de::typed::Reader::reader(self).$read::<$field>(stringify!($ty))?;
             match <$ty>::try_from(v) {
                 Ok(v) => visitor.$visit(v).map_err(|e: Error| e.or_offset(start)),
-                Err(_) => Err(out_of_range(v, stringify!($ty), start)),
+                Err(_) => Err($crate::de::header::out_of_range(v, stringify!($ty), start)),
             }
         }
     };
 }
 
-impl<'de, R: Read<'de>> de::Deserializer<'de> for &mut Deserializer<R> {
-    type Error = Error;
+/// Every integer read of a [`serde::Deserializer`] impl (`u128`/`i128` aside).
+macro_rules! int_methods {
+    ($field:literal) => {
+        $crate::de::typed::narrow_int!($field, deserialize_i8, visit_i8, i8, signed);
+        $crate::de::typed::narrow_int!($field, deserialize_i16, visit_i16, i16, signed);
+        $crate::de::typed::narrow_int!($field, deserialize_i32, visit_i32, i32, signed);
+        $crate::de::typed::narrow_int!($field, deserialize_i64, visit_i64, i64, signed);
+        $crate::de::typed::narrow_int!($field, deserialize_u8, visit_u8, u8, unsigned);
+        $crate::de::typed::narrow_int!($field, deserialize_u16, visit_u16, u16, unsigned);
+        $crate::de::typed::narrow_int!($field, deserialize_u32, visit_u32, u32, unsigned);
+        $crate::de::typed::narrow_int!($field, deserialize_u64, visit_u64, u64, unsigned);
+    };
+}
+pub(super) use {int_methods, narrow_int};
 
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        let (tag, start) = self.tag()?;
-        self.any_after_tag(tag, start, visitor)
+/// The reads with a fast path that struct fields share (see `field`): `FIELD` accepts an
+/// absent-field marker where the fast path fails.
+impl<'de, R: Read<'de>> Deserializer<R> {
+    #[inline(always)]
+    pub(super) fn read_f32<const FIELD: bool, V: Visitor<'de>>(
+        &mut self,
+        visitor: V,
+    ) -> Result<V::Value> {
+        match self.read.take_tagged::<4>(TAG_FIXED32) {
+            Some(bits) => visitor.visit_f32(f32::from_le_bytes(bits)),
+            None => visitor.visit_f32(self.f32_slow::<FIELD>()?),
+        }
     }
 
-    #[inline]
-    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        let (v, start) = self.unsigned("bool")?;
+    #[inline(always)]
+    pub(super) fn read_f64<const FIELD: bool, V: Visitor<'de>>(
+        &mut self,
+        visitor: V,
+    ) -> Result<V::Value> {
+        match self.read.take_tagged::<8>(TAG_FIXED64) {
+            Some(bits) => visitor.visit_f64(f64::from_le_bytes(bits)),
+            None => visitor.visit_f64(self.float::<FIELD>("f64")?.0),
+        }
+    }
+
+    #[inline(always)]
+    pub(super) fn read_bool<const FIELD: bool, V: Visitor<'de>>(
+        &mut self,
+        visitor: V,
+    ) -> Result<V::Value> {
+        let (v, start) = self.unsigned::<FIELD>("bool")?;
         visitor
             .visit_bool(v != 0)
             .map_err(|e: Error| e.or_offset(start))
     }
 
-    narrow_int!(deserialize_i8, visit_i8, i8, signed);
-    narrow_int!(deserialize_i16, visit_i16, i16, signed);
-    narrow_int!(deserialize_i32, visit_i32, i32, signed);
-    narrow_int!(deserialize_u8, visit_u8, u8, unsigned);
-    narrow_int!(deserialize_u16, visit_u16, u16, unsigned);
-    narrow_int!(deserialize_u32, visit_u32, u32, unsigned);
-
-    #[inline]
-    fn deserialize_i64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        let (v, start) = self.signed("i64")?;
-        visitor.visit_i64(v).map_err(|e: Error| e.or_offset(start))
-    }
-
-    #[inline]
-    fn deserialize_u64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        let (v, start) = self.unsigned("u64")?;
-        visitor.visit_u64(v).map_err(|e: Error| e.or_offset(start))
-    }
-
-    fn deserialize_i128<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        visitor.visit_i128(self.signed128()?)
-    }
-
-    fn deserialize_u128<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        visitor.visit_u128(self.unsigned128()?)
-    }
-
     #[inline(always)]
-    fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        match self.read.take_tagged::<4>(TAG_FIXED32) {
-            Some(bits) => visitor.visit_f32(f32::from_le_bytes(bits)),
-            None => visitor.visit_f32(self.f32_slow()?),
-        }
-    }
-
-    #[inline(always)]
-    fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        match self.read.take_tagged::<8>(TAG_FIXED64) {
-            Some(bits) => visitor.visit_f64(f64::from_le_bytes(bits)),
-            None => visitor.visit_f64(self.float("f64")?.0),
-        }
-    }
-
-    #[inline]
-    fn deserialize_char<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        let (v, start) = self.unsigned("char")?;
-        match u32::try_from(v).ok().and_then(char::from_u32) {
-            Some(c) => visitor.visit_char(c),
-            None => Err(Error::with_message(
-                ErrorKind::InvalidValue,
-                Some(start),
-                format!("{v:#x} is not a unicode scalar value, expected a char"),
-            )),
-        }
-    }
-
-    #[inline]
-    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+    pub(super) fn read_str<const FIELD: bool, V: Visitor<'de>>(
+        &mut self,
+        visitor: V,
+    ) -> Result<V::Value> {
         let start = self.read.offset();
         match self.read.take_borrowed_bytes_item() {
             // Nothing but tail calls off the ASCII path: no stack frame where this is
@@ -113,17 +109,15 @@ impl<'de, R: Read<'de>> de::Deserializer<'de> for &mut Deserializer<R> {
                     .map_err(|e: Error| e.or_offset(start)),
                 _ => self.borrowed_str_slow(bytes, start, visitor),
             },
-            None => self.str_general(visitor),
+            None => self.str_general::<FIELD, V>(visitor),
         }
     }
 
-    #[inline]
-    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        self.deserialize_str(visitor)
-    }
-
-    #[inline]
-    fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+    #[inline(always)]
+    pub(super) fn read_bytes<const FIELD: bool, V: Visitor<'de>>(
+        &mut self,
+        visitor: V,
+    ) -> Result<V::Value> {
         let start = self.read.offset();
         match self.read.take_borrowed_bytes_item() {
             Some(bytes) => {
@@ -132,17 +126,15 @@ impl<'de, R: Read<'de>> de::Deserializer<'de> for &mut Deserializer<R> {
                     .visit_borrowed_bytes(bytes)
                     .map_err(|e: Error| e.or_offset(start))
             }
-            None => self.bytes_general(visitor),
+            None => self.bytes_general::<FIELD, V>(visitor),
         }
     }
 
-    #[inline]
-    fn deserialize_byte_buf<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        self.deserialize_bytes(visitor)
-    }
-
-    #[inline]
-    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+    #[inline(always)]
+    pub(super) fn read_option<const FIELD: bool, V: Visitor<'de>>(
+        &mut self,
+        visitor: V,
+    ) -> Result<V::Value> {
         // The offset is computed where it is needed: `None`, the common case, never is.
         if self.read.take_if(TAG_SOME) {
             let start = self.read.offset() - 1;
@@ -157,7 +149,94 @@ impl<'de, R: Read<'de>> de::Deserializer<'de> for &mut Deserializer<R> {
             return visitor.visit_none();
         }
         let start = self.read.offset();
-        self.option_slow(start, visitor)
+        self.option_slow::<FIELD, V>(start, visitor)
+    }
+
+    #[inline(always)]
+    pub(super) fn read_enum<const FIELD: bool, V: Visitor<'de>>(
+        &mut self,
+        name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value> {
+        let (index, start) = self.variant_header::<FIELD>(name)?;
+        self.enter(start)?;
+        let value = visitor
+            .visit_enum(EnumAccess { de: self, index })
+            .map_err(|e: Error| e.or_offset(start));
+        self.leave();
+        value
+    }
+}
+
+impl<'de, R: Read<'de>> de::Deserializer<'de> for &mut Deserializer<R> {
+    type Error = Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        let (tag, start) = self.tag()?;
+        self.any_after_tag(tag, start, visitor)
+    }
+
+    #[inline]
+    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.read_bool::<false, V>(visitor)
+    }
+
+    int_methods!(false);
+
+    fn deserialize_i128<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        visitor.visit_i128(self.signed128()?)
+    }
+
+    fn deserialize_u128<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        visitor.visit_u128(self.unsigned128()?)
+    }
+
+    #[inline(always)]
+    fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.read_f32::<false, V>(visitor)
+    }
+
+    #[inline(always)]
+    fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.read_f64::<false, V>(visitor)
+    }
+
+    #[inline]
+    fn deserialize_char<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        let (v, start) = self.unsigned::<false>("char")?;
+        match u32::try_from(v).ok().and_then(char::from_u32) {
+            Some(c) => visitor.visit_char(c),
+            None => Err(Error::with_message(
+                ErrorKind::InvalidValue,
+                Some(start),
+                format!("{v:#x} is not a unicode scalar value, expected a char"),
+            )),
+        }
+    }
+
+    #[inline]
+    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.read_str::<false, V>(visitor)
+    }
+
+    #[inline]
+    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.deserialize_str(visitor)
+    }
+
+    #[inline]
+    fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.read_bytes::<false, V>(visitor)
+    }
+
+    #[inline]
+    fn deserialize_byte_buf<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.deserialize_bytes(visitor)
+    }
+
+    #[inline]
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.read_option::<false, V>(visitor)
     }
 
     #[inline]
@@ -205,7 +284,7 @@ impl<'de, R: Read<'de>> de::Deserializer<'de> for &mut Deserializer<R> {
     fn deserialize_tuple<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value> {
         // Tuples and arrays are written by `SerializeTuple`, which cannot skip an element:
         // no absent marker can stand in them, so no element pays for looking for one.
-        self.fixed::<REJECT, V>(len, "a tuple", visitor)
+        self.fixed::<REJECT, COMMON, V>(len, "a tuple", visitor)
     }
 
     #[inline]
@@ -215,7 +294,7 @@ impl<'de, R: Read<'de>> de::Deserializer<'de> for &mut Deserializer<R> {
         len: usize,
         visitor: V,
     ) -> Result<V::Value> {
-        self.fixed::<AS_MISSING, V>(len, name, visitor)
+        self.fixed::<AS_MISSING, COMMON, V>(len, name, visitor)
     }
 
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
@@ -251,7 +330,7 @@ impl<'de, R: Read<'de>> de::Deserializer<'de> for &mut Deserializer<R> {
         fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value> {
-        self.fixed::<AS_MISSING, V>(fields.len(), name, visitor)
+        self.fixed::<AS_MISSING, COMMON, V>(fields.len(), name, visitor)
     }
 
     #[inline]
@@ -261,13 +340,7 @@ impl<'de, R: Read<'de>> de::Deserializer<'de> for &mut Deserializer<R> {
         _variants: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value> {
-        let (index, start) = self.variant_header(name)?;
-        self.enter(start)?;
-        let value = visitor
-            .visit_enum(EnumAccess { de: self, index })
-            .map_err(|e: Error| e.or_offset(start));
-        self.leave();
-        value
+        self.read_enum::<false, V>(name, visitor)
     }
 
     fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
