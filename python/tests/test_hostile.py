@@ -176,3 +176,30 @@ def test_cyclic_values_do_not_overflow_the_encoder():
     with pytest.raises(evowire.Error) as info:
         s.encode(v)
     assert info.value.kind == "DepthExceeded"
+
+
+def test_a_skipped_discriminant_must_fit_u32():
+    # A v1 reader skips the third, unknown field: a variant whose index is 2**32 (SPEC §7.2,
+    # §8). The Rust decoder refuses it at the same offset (crates/evowire/tests/errors.rs).
+    index = (1 << 32) << 3 | 5  # wire type 5, the discriminant in the varint's bits
+    varint = bytearray()
+    v = index
+    while True:
+        byte = v & 0x7F
+        v >>= 7
+        if v:
+            varint.append(byte | 0x80)
+        else:
+            varint.append(byte)
+            break
+    message = bytes([0x1B, 0x00, 0x00]) + bytes(varint) + b"\x00"
+    pair = evowire.Schema(
+        {
+            "evowire_schema": 1,
+            "root": {"named": "Pair"},
+            "types": {"Pair": {"struct": [{"name": "a", "type": "u8"}, {"name": "b", "type": "u8"}]}},
+        }
+    )
+    with pytest.raises(evowire.Error) as info:
+        pair.decode(message)
+    assert (info.value.kind, info.value.offset) == ("IntegerOverflow", 3)

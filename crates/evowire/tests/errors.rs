@@ -417,6 +417,25 @@ fn table() -> Vec<(Vec<u8>, &'static str, Decode, ErrorKind, u64)> {
         (two_pow_64.to_vec(), "i64", err::<i64>, IntegerOverflow, 0),
         (two_pow_64.to_vec(), "bool", err::<bool>, IntegerOverflow, 0),
         (two_pow_64.to_vec(), "char", err::<char>, IntegerOverflow, 0),
+        // A discriminant fits u32 when it is skipped too (SPEC §7.2, §8).
+        (
+            cat(&[&varint(WireType::Variant, 1 << 32), &[0x00]]),
+            "IgnoredAny",
+            err::<IgnoredAny>,
+            IntegerOverflow,
+            0,
+        ),
+        (
+            cat(&[
+                &[0x1b, 0x00, 0x00],
+                &varint(WireType::Variant, 1 << 32),
+                &[0x00],
+            ]),
+            "Pair",
+            err::<Pair>,
+            IntegerOverflow,
+            3,
+        ),
         // ---- invalid values
         (
             varint(WireType::Int, 0xd800),

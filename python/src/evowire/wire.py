@@ -186,6 +186,8 @@ class Reader:
                 self.take(self.length(tag, start), start)
             elif wire in (SEQ, VARIANT):
                 n = self.length(tag, start)
+                if wire == VARIANT and n > U32_MAX:
+                    raise Error(INTEGER_OVERFLOW, f"variant index {n} does not fit u32", start)
                 if depth >= self.max_depth:
                     raise Error(DEPTH_EXCEEDED, f"nesting deeper than {self.max_depth} levels", start)
                 depth += 1

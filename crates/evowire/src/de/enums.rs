@@ -97,7 +97,7 @@ impl<'de, R: Read<'de>> Deserializer<R> {
 }
 
 #[cold]
-fn variant_index_overflow(index: u64, start: u64) -> Error {
+pub(super) fn variant_index_overflow(index: u64, start: u64) -> Error {
     Error::with_message(
         ErrorKind::IntegerOverflow,
         Some(start),

@@ -42,7 +42,11 @@ impl<'de, R: Read<'de>> Deserializer<R> {
                     .map_err(|e: Error| e.or_offset(start))
             }
             WireType::Variant => {
-                self.varint(tag, start)?;
+                // Discriminants fit `u32` wherever they are read (SPEC §7.2), skipped too.
+                let index = self.varint(tag, start)?;
+                if index > u64::from(u32::MAX) {
+                    return Err(super::enums::variant_index_overflow(index, start));
+                }
                 self.enter(start)?;
                 self.skip_item()?;
                 self.leave();
