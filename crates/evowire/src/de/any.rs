@@ -72,10 +72,15 @@ impl<'de, R: Read<'de>> Deserializer<R> {
                         format!("variant index {index} does not fit in u32"),
                     )
                 })?;
+                if self.lossless || index > 1 {
+                    // The body's level is taken by the `VariantAccess` method that reads it.
+                    self.can_enter(start)?;
+                    return visitor
+                        .visit_enum(EnumAccess { de: self, index })
+                        .map_err(|e: Error| e.or_offset(start));
+                }
                 self.enter(start)?;
-                let value = if self.lossless || index > 1 {
-                    visitor.visit_enum(EnumAccess { de: self, index })
-                } else if index == 0 {
+                let value = if index == 0 {
                     // Through serde's generic buffering (untagged, flatten) a variant 0 is
                     // read as `None`, a variant 1 as `Some`: see the crate docs.
                     self.skip_item()?;

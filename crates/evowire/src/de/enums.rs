@@ -62,7 +62,18 @@ impl<'de, R: Read<'de>> Deserializer<R> {
     /// so the visitor that reads the common body stays small enough to inline.
     #[inline(never)]
     fn unit_body_general(&mut self) -> Result<()> {
-        self.skip_item()
+        self.variant_body(|de| de.skip_item())
+    }
+
+    /// Reads a variant's body with `read`, one level of nesting deeper. The level is there:
+    /// whoever made the [`EnumAccess`] checked it with `can_enter`, and an access reads one
+    /// body at most (the subtraction saturates all the same, so it can never wrap).
+    #[inline(always)]
+    fn variant_body<T>(&mut self, read: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+        self.depth_left = self.depth_left.saturating_sub(1);
+        let value = read(self);
+        self.leave();
+        value
     }
 
     #[inline(always)]
@@ -105,6 +116,8 @@ pub(super) fn variant_index_overflow(index: u64, start: u64) -> Error {
     )
 }
 
+/// The enum access of a variant whose header is read. The body's level of nesting is
+/// taken by the method that reads the body; the unit byte needs none.
 pub(super) struct EnumAccess<'a, R> {
     pub(super) de: &'a mut Deserializer<R>,
     pub(super) index: u32,
@@ -136,13 +149,13 @@ impl<'de, R: Read<'de>> de::VariantAccess<'de> for EnumAccess<'_, R> {
 
     #[inline]
     fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<T::Value> {
-        seed.deserialize(&mut *self.de)
+        self.de.variant_body(|de| seed.deserialize(&mut *de))
     }
 
     #[inline]
     fn tuple_variant<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value> {
         self.de
-            .fixed::<AS_MISSING, COMMON, V>(len, "a tuple variant", visitor)
+            .variant_body(|de| de.fixed::<AS_MISSING, COMMON, V>(len, "a tuple variant", visitor))
     }
 
     #[inline]
@@ -151,7 +164,82 @@ impl<'de, R: Read<'de>> de::VariantAccess<'de> for EnumAccess<'_, R> {
         fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value> {
-        self.de
-            .fixed::<AS_MISSING, COMMON, V>(fields.len(), "a struct variant", visitor)
+        self.de.variant_body(|de| {
+            de.fixed::<AS_MISSING, COMMON, V>(fields.len(), "a struct variant", visitor)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use alloc::vec;
+    use alloc::vec::Vec;
+    use serde::{Deserialize, Serialize};
+
+    use crate::{DecodeOptions, ErrorKind, Value};
+
+    #[derive(Serialize, Deserialize, Debug, PartialEq)]
+    enum E {
+        Unit,
+        New(u8),
+        Seq(Vec<u8>),
+        Tuple(u8, Vec<u8>),
+        Struct { a: Vec<u8> },
+    }
+
+    fn depth_error<T: core::fmt::Debug>(result: crate::Result<T>, offset: u64) {
+        let e = result.expect_err("deeper than the limit");
+        assert_eq!(e.kind(), ErrorKind::DepthExceeded, "{e:?}");
+        assert_eq!(e.offset(), Some(offset), "{e:?}");
+    }
+
+    /// A variant's body is one level of nesting whatever its kind, the unit byte included,
+    /// whether the level is taken by the header read or by the body read.
+    #[test]
+    fn a_variant_body_is_one_level_of_nesting() {
+        let at = |depth| DecodeOptions::new().with_max_depth(depth);
+        for value in [
+            E::Unit,
+            E::New(7),
+            E::Seq(vec![1]),
+            E::Tuple(1, vec![2]),
+            E::Struct { a: vec![3] },
+        ] {
+            let bytes = crate::to_vec(&value).unwrap();
+            // The variant, then a sequence or a tuple's or struct's header, then a sequence.
+            let levels = match value {
+                E::Unit | E::New(_) => 1,
+                E::Seq(_) => 2,
+                E::Tuple(..) | E::Struct { .. } => 3,
+            };
+            depth_error(at(0).from_slice::<E>(&bytes), 0);
+            for short in 1..levels {
+                assert_eq!(
+                    at(short).from_slice::<E>(&bytes).unwrap_err().kind(),
+                    ErrorKind::DepthExceeded
+                );
+            }
+            assert_eq!(at(levels).from_slice::<E>(&bytes).unwrap(), value);
+            // The same bytes through `deserialize_any`.
+            depth_error(at(0).from_slice::<Value>(&bytes), 0);
+            at(levels).from_slice::<Value>(&bytes).unwrap();
+            // Depth is given back after each variant: many in a row fit in the same limit.
+            let many = crate::to_vec(&[&value, &value, &value]).unwrap();
+            at(levels + 1).from_slice::<Vec<E>>(&many).unwrap();
+        }
+    }
+
+    /// A unit variant's body other than the unit byte is skipped one level down: an empty
+    /// sequence there needs a second level.
+    #[test]
+    fn an_unusual_unit_body_is_skipped_one_level_down() {
+        let bytes = [0x05, 0x03];
+        let at = |depth| DecodeOptions::new().with_max_depth(depth);
+        assert_eq!(at(2).from_slice::<E>(&bytes).unwrap(), E::Unit);
+        assert_eq!(
+            at(1).from_slice::<E>(&bytes).unwrap_err().kind(),
+            ErrorKind::DepthExceeded
+        );
+        depth_error(at(0).from_slice::<E>(&bytes), 0);
     }
 }

@@ -71,10 +71,18 @@ impl<'de, R: Read<'de>> Deserializer<R> {
 
     #[inline(always)]
     pub(super) fn enter(&mut self, start: u64) -> Result<()> {
+        self.can_enter(start)?;
+        self.depth_left -= 1;
+        Ok(())
+    }
+
+    /// Fails as [`Self::enter`] would at the depth limit, without taking a level: for a
+    /// variant, whose body takes the level only where it is more than the unit byte.
+    #[inline(always)]
+    pub(super) fn can_enter(&self, start: u64) -> Result<()> {
         if self.depth_left == 0 {
             return Err(too_deep(start));
         }
-        self.depth_left -= 1;
         Ok(())
     }
 

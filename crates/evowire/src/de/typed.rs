@@ -159,12 +159,12 @@ impl<'de, R: Read<'de>> Deserializer<R> {
         visitor: V,
     ) -> Result<V::Value> {
         let (index, start) = self.variant_header::<FIELD>(name)?;
-        self.enter(start)?;
-        let value = visitor
+        // The body is a level of nesting: checked here, taken by the `VariantAccess`
+        // method that reads a body other than the unit byte.
+        self.can_enter(start)?;
+        visitor
             .visit_enum(EnumAccess { de: self, index })
-            .map_err(|e: Error| e.or_offset(start));
-        self.leave();
-        value
+            .map_err(|e: Error| e.or_offset(start))
     }
 }
 
