@@ -432,7 +432,7 @@ impl<In, Out> Connection<In, Out> {
     /// True while received messages wait for [`recv`](Self::recv), or may still arrive
     /// (the reader has not ended).
     pub(crate) fn holds_messages(&self) -> bool {
-        !self.rx.done && self.rx.rx.holds_messages()
+        self.rx.holds_messages()
     }
 
     /// Waits until the connection has ended in both directions.
@@ -789,6 +789,11 @@ impl<In: DeserializeOwned> Receiver<In> {
 }
 
 impl<In> Receiver<In> {
+    /// True while received messages wait for [`recv`](Self::recv), or may still arrive.
+    pub(crate) fn holds_messages(&self) -> bool {
+        !self.done && self.rx.holds_messages()
+    }
+
     /// The application protocol the peer announced.
     pub fn peer_protocol(&self) -> &Protocol {
         &self.core.peer

@@ -223,6 +223,59 @@ impl<In, Out> Connection<In, Out> {
     }
 }
 
+impl<In, Out> crate::Reconnectable<In, Out> for Connection<In, Out>
+where
+    In: DeserializeOwned + Send + 'static,
+    Out: Serialize + Send + 'static,
+{
+}
+
+/// Over QUIC: the [`Connector`](super::Connector), whose endpoint every reconnection
+/// reuses.
+impl<In, Out> crate::reconnect::sealed::Link<In, Out> for Connection<In, Out>
+where
+    In: DeserializeOwned + Send + 'static,
+    Out: Serialize + Send + 'static,
+{
+    type Dialer = super::Connector<In, Out>;
+
+    async fn dial(dialer: &Self::Dialer, addr: &str) -> Result<Self> {
+        dialer.connect(addr).await
+    }
+
+    fn is_closed(&self) -> bool {
+        Connection::is_closed(self)
+    }
+
+    fn holds_messages(&self) -> bool {
+        self.rx.holds_messages()
+    }
+
+    async fn send(&self, msg: &Out) -> Result<()> {
+        Connection::send(self, msg).await
+    }
+
+    async fn call(&self, req: &Out) -> Result<In> {
+        match Connection::call(self, req).await {
+            // The connection's end (a reset, a keepalive timeout) under the call, reported
+            // as on TCP.
+            Err(
+                Error::Timeout {
+                    operation: "keepalive",
+                    ..
+                }
+                | Error::Io(_)
+                | Error::Closed,
+            ) if self.is_closed() => Err(Error::Closed),
+            result => result,
+        }
+    }
+
+    async fn recv(&mut self) -> Result<Option<In>> {
+        Connection::recv(self).await
+    }
+}
+
 impl<In, Out> fmt::Debug for Connection<In, Out> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("quic::Connection")
@@ -266,9 +319,9 @@ impl<In, Out> Sender<In, Out> {
         self.inner.flush().await
     }
 
-    /// True once nothing more can be sent.
+    /// True once nothing more can be sent: closing, or the QUIC connection has ended.
     pub fn is_closed(&self) -> bool {
-        self.inner.is_closed()
+        self.inner.is_closed() || self.shared.calls.quic.close_reason().is_some()
     }
 
     /// Waits until the QUIC connection is closed.
