@@ -13,7 +13,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tokio::sync::{mpsc, watch, Notify};
 
-use super::calls::{serve_calls, CallHandler, Calls};
+use super::calls::{serve_calls, Calls};
 use super::code;
 use crate::error::{Error, Result};
 use crate::options::{Options, Protocol};
@@ -59,17 +59,18 @@ where
     Out: Send + 'static,
 {
     /// Runs a connection whose control stream (`inner`) has done its handshake: answers
-    /// the peer's calls with `handler` and closes the QUIC connection gracefully at the
-    /// end.
+    /// the peer's calls with `handler` (made for this peer) and closes the QUIC
+    /// connection gracefully at the end.
     pub(crate) fn start(
         inner: crate::Connection<In, Out>,
         quic: quinn::Connection,
         endpoint: quinn::Endpoint,
         opts: Options,
-        handler: Option<CallHandler>,
+        handler: Option<&crate::Handler<In, Out>>,
     ) -> Self {
-        tokio::spawn(serve_calls(quic.clone(), handler, opts.clone()));
         let (inner_tx, rx) = inner.split();
+        let handler = handler.map(|h| h.bind(rx.peer_arc()));
+        tokio::spawn(serve_calls(quic.clone(), handler, opts.clone()));
         let (finished_tx, finished) = watch::channel(false);
         let shared = Arc::new(Shared {
             calls: Calls::new(quic, opts),

@@ -80,6 +80,7 @@ use crate::error::Error;
 use crate::options::Options;
 use crate::tls::config::{TlsClientConfig, TlsServerConfig};
 
+pub(crate) use calls::answer_frame;
 pub use conn::{Connection, Sender};
 pub use endpoint::{Connector, Listener};
 
