@@ -805,6 +805,12 @@ impl<In> Receiver<In> {
         &self.peer
     }
 
+    /// The longest frame the peer accepts, as its handshake announced.
+    #[cfg(feature = "quic")]
+    pub(crate) fn peer_max_frame(&self) -> usize {
+        self.core.peer_max_frame
+    }
+
     /// True while received messages wait for [`recv`](Self::recv), or may still arrive.
     pub(crate) fn holds_messages(&self) -> bool {
         !self.done && self.rx.holds_messages()

@@ -790,3 +790,35 @@ async fn a_peer_aware_handler_sees_the_verified_identity_under_mutual_tls() {
         client.close().await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn each_side_sends_frames_within_the_limit_the_peer_announced() {
+    // The server accepts frames of at most 4 KiB; the client, the default 16 MiB.
+    let c = certs();
+    let server_opts = opts("quic-limits").with_max_frame_length(4096);
+    let mut l = listener(&c, &server_opts).await;
+    let addr = l.local_addr().unwrap();
+    let client_opts = opts("quic-limits");
+    let connector = connector(&c, &client_opts);
+    let (client, server) = tokio::join!(connector.connect(addr), l.accept());
+    let (client, server) = (client.unwrap(), server.unwrap());
+    let long = Msg::Text("x".repeat(8000));
+    // A request the server would refuse fails at the client, unsent.
+    let err = within(client.call(&long)).await.unwrap_err();
+    assert!(
+        matches!(err, Error::FrameTooLarge { max: 4096, .. }),
+        "{err:?}"
+    );
+    // Answers are measured against the caller's limit: 8000 bytes reach the client…
+    let answer = within(client.call(Msg::Big(8000))).await.unwrap();
+    assert_eq!(answer, Msg::Text("x".repeat(8000)));
+    // …and a long request reaches it too, but its long answer cannot go back.
+    let err = within(server.call(&long)).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Remote(m) if m.starts_with("cannot send response")),
+        "{err:?}"
+    );
+    // The connection goes on.
+    assert_eq!(within(client.call(Msg::Num(4))).await.unwrap(), Msg::Num(8));
+    client.close().await.unwrap();
+}

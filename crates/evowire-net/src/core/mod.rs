@@ -117,7 +117,8 @@ pub(crate) struct Core {
     pub(crate) opts: Options,
     pub(crate) peer: Protocol,
     pub(crate) peer_addr: Option<SocketAddr>,
-    peer_max_frame: usize,
+    /// The longest frame the peer accepts, as its handshake announced.
+    pub(crate) peer_max_frame: usize,
     pub(crate) span: tracing::Span,
 }
 

@@ -62,32 +62,36 @@ fn error_frame(message: &str) -> BytesMut {
 pub(crate) struct Calls {
     pub(crate) quic: quinn::Connection,
     pub(crate) opts: Options,
+    /// The longest request the peer accepts, as its handshake announced.
+    peer_max: usize,
     in_flight: AtomicUsize,
     idle: Notify,
 }
 
 impl Calls {
-    pub(crate) fn new(quic: quinn::Connection, opts: Options) -> Self {
+    pub(crate) fn new(quic: quinn::Connection, opts: Options, peer_max: usize) -> Self {
         Calls {
             quic,
             opts,
+            peer_max,
             in_flight: AtomicUsize::new(0),
             idle: Notify::new(),
         }
     }
 
-    /// Sends `req` on a stream of its own and returns the answer's body.
+    /// Sends `req` on a stream of its own and returns the answer's body. A request longer
+    /// than the peer accepts fails here with [`Error::FrameTooLarge`], unsent.
     pub(crate) async fn call<T: Serialize + ?Sized>(
         &self,
         req: &T,
         timeout: Option<Duration>,
     ) -> Result<Bytes> {
-        let max = self.opts.max_frame_length;
         let mut frame = BytesMut::new();
         let (h, n) = id_header(TAG_REQUEST, CALL_ID);
-        encode_frame(&mut frame, max, &h[..n], req)?;
+        encode_frame(&mut frame, self.peer_max, &h[..n], req)?;
         self.in_flight.fetch_add(1, Ordering::SeqCst);
         let _guard = InFlight(self);
+        let max = self.opts.max_frame_length;
         bounded(timeout, "call", self.exchange(frame.freeze(), max)).await
     }
 
@@ -154,7 +158,8 @@ impl Drop for Stream<'_> {
     }
 }
 
-/// Answers the calls the peer opens on `quic` until the connection ends.
+/// Answers the calls the peer opens on `quic` until the connection ends, in answer
+/// frames of at most `peer_max` bytes (the peer's announced limit).
 ///
 /// The streams are read and answered on this one task: the requests that arrive in one
 /// packet are answered in one poll, so the connection sends their answers together
@@ -163,12 +168,13 @@ pub(crate) async fn serve_calls(
     quic: quinn::Connection,
     handler: Option<RawHandler>,
     opts: Options,
+    peer_max: usize,
 ) {
     let mut answering = FuturesUnordered::new();
     loop {
         tokio::select! {
             accepted = quic.accept_bi() => match accepted {
-                Ok((send, recv)) => answering.push(answer(send, recv, handler.clone(), &opts)),
+                Ok((send, recv)) => answering.push(answer(send, recv, handler.clone(), &opts, peer_max)),
                 Err(_) => break,
             },
             Some(()) = answering.next(), if !answering.is_empty() => {}
@@ -182,13 +188,14 @@ async fn answer(
     mut recv: RecvStream,
     handler: Option<RawHandler>,
     opts: &Options,
+    peer_max: usize,
 ) {
     let request = read_frame(&mut recv, opts.max_frame_length, opts);
     let request = bounded(opts.call_timeout, "reading a request", request).await;
     let answer = match request {
         Ok(Frame::Request(_, body)) => match &handler {
             Some(handler) => {
-                let mut answer = handler(Reply::Frame(opts.max_frame_length), body);
+                let mut answer = handler(Reply::Frame(peer_max), body);
                 match (&mut answer).now_or_never() {
                     Some(answer) => answer.unwrap_or_default(),
                     None => {

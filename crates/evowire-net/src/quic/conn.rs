@@ -70,10 +70,11 @@ where
     ) -> Self {
         let (inner_tx, rx) = inner.split();
         let handler = handler.map(|h| h.bind(rx.peer_arc()));
-        tokio::spawn(serve_calls(quic.clone(), handler, opts.clone()));
+        let peer_max = rx.peer_max_frame();
+        tokio::spawn(serve_calls(quic.clone(), handler, opts.clone(), peer_max));
         let (finished_tx, finished) = watch::channel(false);
         let shared = Arc::new(Shared {
-            calls: Calls::new(quic, opts),
+            calls: Calls::new(quic, opts, peer_max),
             _endpoint: endpoint,
             finished,
         });
@@ -358,7 +359,8 @@ impl<In: DeserializeOwned, Out: Serialize> Sender<In, Out> {
     /// [`Error::Timeout`] when the answer did not come in time (or the peer vanished:
     /// `"keepalive"`), [`Error::Closed`] when the connection is closed or closing,
     /// [`Error::Decode`] when the answer is not an `In`, [`Error::FrameTooLarge`] when
-    /// the request or the answer exceeds the maximum frame length, [`Error::Protocol`]
+    /// the request exceeds the maximum frame length the peer announced (it is not sent)
+    /// or the answer exceeds this side's, [`Error::Protocol`]
     /// when the answer is malformed.
     pub async fn call(&self, req: impl Borrow<Out>) -> Result<In> {
         let timeout = self.shared.calls.opts.call_timeout;
