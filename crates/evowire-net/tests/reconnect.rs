@@ -10,7 +10,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{opts, within};
+use common::{
+    check_a_call_in_flight_when_the_server_dies, check_sends_around_a_loss, opts, within,
+};
 use tokio::sync::oneshot;
 
 use evowire_net::{Backoff, Error, Handler, Listener, Reconnecting};
@@ -179,24 +181,8 @@ async fn sends_around_a_server_kill_arrive_or_are_reported() {
     // An answered call confirms everything sent before it on the connection.
     assert_eq!(within(client.call(7u32)).await.unwrap(), 8);
     assert_eq!(client.unconfirmed(), 0);
-    within(async {
-        while pending
-            .iter()
-            .any(|n| !shared.received.lock().unwrap().contains(n))
-        {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    })
-    .await;
-    let received = shared.received.lock().unwrap().clone();
-    let vanished: Vec<u32> = (0..N)
-        .filter(|n| !received.contains(n) && !reported.contains(n))
-        .collect();
-    assert!(vanished.is_empty(), "lost without an error: {vanished:?}");
-    // Each connection delivers in order: the second starts after a reported gap.
-    let first_of_second = received.iter().position(|&n| n == pending[0]).unwrap();
-    assert!(received[..first_of_second].windows(2).all(|w| w[0] < w[1]));
-    assert!(received[first_of_second..].windows(2).all(|w| w[0] < w[1]));
+    let received = || shared.received.lock().unwrap().clone();
+    check_sends_around_a_loss(received, N, &reported, &pending).await;
     restart.unwrap().join().unwrap().kill();
 }
 
@@ -206,27 +192,17 @@ async fn a_call_in_flight_when_the_server_dies_fails_and_is_not_retried() {
     let server = Server::start(any_addr(), shared.clone());
     let addr = server.addr;
     let mut client = client(addr);
-    assert_eq!(within(client.call(1u32)).await.unwrap(), 2);
     let for_restart = shared.clone();
-    let killer = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(200));
-        server.kill();
-        Server::start(addr, for_restart)
-    });
-    // The handler holds this call until the server dies under it.
-    let err = within(client.call(HANG)).await.unwrap_err();
-    assert!(matches!(err, Error::Closed), "{err:?}");
-    let restarted = tokio::task::spawn_blocking(move || killer.join().unwrap())
-        .await
-        .unwrap();
-    // The next call reconnects; the failed one was not sent again.
-    assert_eq!(within(client.call(5u32)).await.unwrap(), 6);
-    assert_eq!(client.connect_count(), 2);
-    assert_eq!(
-        shared.calls.load(Ordering::SeqCst),
-        3,
-        "1, the hung call, 5"
-    );
+    let restarted = check_a_call_in_flight_when_the_server_dies(
+        &mut client,
+        HANG,
+        move || {
+            server.kill();
+            Server::start(addr, for_restart)
+        },
+        || shared.calls.load(Ordering::SeqCst),
+    )
+    .await;
     assert_eq!(restarted.addr, addr);
     restarted.kill();
 }
