@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use common::ServerThread as Server;
 use common::{
     check_a_call_in_flight_when_the_server_dies, check_sends_around_a_loss, opts, within,
 };
@@ -17,7 +18,6 @@ use evowire_net::quic::{Connection, Connector, Listener};
 use evowire_net::rustls::pki_types::{CertificateDer, PrivatePkcs8KeyDer};
 use evowire_net::TlsServerConfig;
 use evowire_net::{Backoff, Error, Options, Reconnecting, TlsClientConfig, TlsIdentity};
-use tokio::sync::oneshot;
 
 /// A call with this argument never gets an answer.
 const HANG: u32 = u32::MAX;
@@ -54,75 +54,46 @@ fn shared(push: u32, close_first: bool) -> Arc<Shared> {
     })
 }
 
-/// A QUIC server on a runtime and thread of its own.
-struct Server {
-    addr: SocketAddr,
-    kill: oneshot::Sender<()>,
-    thread: std::thread::JoinHandle<()>,
-}
-
-impl Server {
-    /// Starts a server on `addr` (port 0: any).
-    fn start(addr: SocketAddr, shared: Arc<Shared>) -> Server {
-        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-        let (kill, killed) = oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                let counter = shared.clone();
-                let tls = TlsServerConfig::new(shared.identity.clone()).unwrap();
-                let mut listener = Listener::<u32, u32>::bind(addr, quick_opts(), tls)
-                    .await
-                    .unwrap()
-                    .with_handler(move |n: u32| {
-                        counter.calls.fetch_add(1, Ordering::SeqCst);
-                        async move {
-                            if n == HANG {
-                                std::future::pending::<()>().await;
-                            }
-                            Ok::<_, String>(n + 1)
-                        }
-                    });
-                addr_tx.send(listener.local_addr().unwrap()).unwrap();
-                let accepting = async {
-                    for k in 0.. {
-                        let Ok(mut conn) = listener.accept().await else {
-                            continue;
-                        };
-                        let shared = shared.clone();
-                        tokio::spawn(async move {
-                            for i in 0..shared.push {
-                                conn.send(k * 100 + i).await.unwrap();
-                            }
-                            if shared.close_first && k == 0 {
-                                conn.close().await.unwrap();
-                                return;
-                            }
-                            while let Ok(Some(n)) = conn.recv().await {
-                                shared.received.lock().unwrap().push(n);
-                            }
-                        });
+/// Starts a server on `addr` (port 0: any).
+fn start_server(addr: SocketAddr, shared: Arc<Shared>) -> Server {
+    Server::start(move |addr_tx| async move {
+        let counter = shared.clone();
+        let tls = TlsServerConfig::new(shared.identity.clone()).unwrap();
+        let mut listener = Listener::<u32, u32>::bind(addr, quick_opts(), tls)
+            .await
+            .unwrap()
+            .with_handler(move |n: u32| {
+                counter.calls.fetch_add(1, Ordering::SeqCst);
+                async move {
+                    if n == HANG {
+                        std::future::pending::<()>().await;
                     }
-                };
-                tokio::select! {
-                    () = accepting => {}
-                    _ = killed => {}
+                    Ok::<_, String>(n + 1)
                 }
             });
-            // Dropping the runtime drops every task and the socket without a close.
-            drop(rt);
-        });
-        let addr = addr_rx.recv().unwrap();
-        Server { addr, kill, thread }
-    }
-
-    fn kill(self) {
-        let _ = self.kill.send(());
-        self.thread.join().unwrap();
-    }
+        addr_tx.send(listener.local_addr().unwrap()).unwrap();
+        let accepting = async {
+            for k in 0.. {
+                let Ok(mut conn) = listener.accept().await else {
+                    continue;
+                };
+                let shared = shared.clone();
+                tokio::spawn(async move {
+                    for i in 0..shared.push {
+                        conn.send(k * 100 + i).await.unwrap();
+                    }
+                    if shared.close_first && k == 0 {
+                        conn.close().await.unwrap();
+                        return;
+                    }
+                    while let Ok(Some(n)) = conn.recv().await {
+                        shared.received.lock().unwrap().push(n);
+                    }
+                });
+            }
+        };
+        accepting.await;
+    })
 }
 
 type Client = Reconnecting<u32, u32, Connection<u32, u32>>;
@@ -151,7 +122,7 @@ async fn expect_pushed(client: &mut Client, k: u32) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sends_around_a_server_kill_arrive_or_are_reported() {
     let shared = shared(0, false);
-    let server = Server::start(any_addr(), shared.clone());
+    let server = start_server(any_addr(), shared.clone());
     let addr = server.addr;
     let mut client = client(addr, &shared);
     let mut server = Some(server);
@@ -170,7 +141,7 @@ async fn sends_around_a_server_kill_arrive_or_are_reported() {
             let shared = shared.clone();
             restart = Some(std::thread::spawn(move || {
                 std::thread::sleep(Duration::from_millis(100));
-                Server::start(addr, shared)
+                start_server(addr, shared)
             }));
         }
         match within(client.send(i)).await {
@@ -205,7 +176,7 @@ async fn sends_around_a_server_kill_arrive_or_are_reported() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_call_in_flight_when_the_server_dies_fails_and_is_not_retried() {
     let shared = shared(0, false);
-    let server = Server::start(any_addr(), shared.clone());
+    let server = start_server(any_addr(), shared.clone());
     let addr = server.addr;
     let mut client = client(addr, &shared);
     let for_restart = shared.clone();
@@ -214,7 +185,7 @@ async fn a_call_in_flight_when_the_server_dies_fails_and_is_not_retried() {
         HANG,
         move || {
             server.kill();
-            Server::start(addr, for_restart)
+            start_server(addr, for_restart)
         },
         || shared.calls.load(Ordering::SeqCst),
     )
@@ -226,7 +197,7 @@ async fn a_call_in_flight_when_the_server_dies_fails_and_is_not_retried() {
 #[tokio::test]
 async fn recv_follows_the_connections_and_reports_each_end() {
     let shared = shared(3, true);
-    let server = Server::start(any_addr(), shared.clone());
+    let server = start_server(any_addr(), shared.clone());
     let mut client = client(server.addr, &shared);
     assert!(client.current().is_none());
     expect_pushed(&mut client, 0).await;

@@ -157,3 +157,44 @@ where
     assert_eq!(calls(), 3, "1, the hung call, 5");
     restarted
 }
+
+/// A server on a runtime and thread of its own. [`kill`](Self::kill) drops the runtime,
+/// as a crashed process would drop its sockets: every task ends without a close.
+pub struct ServerThread {
+    pub addr: SocketAddr,
+    kill: tokio::sync::oneshot::Sender<()>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl ServerThread {
+    /// Runs `serve` on a new thread until it ends or the server is killed; `serve` sends
+    /// the address it listens on through its argument first.
+    pub fn start<F, Fut>(serve: F) -> ServerThread
+    where
+        F: FnOnce(std::sync::mpsc::Sender<SocketAddr>) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = ()>,
+    {
+        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+        let (kill, killed) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                tokio::select! {
+                    () = serve(addr_tx) => {}
+                    _ = killed => {}
+                }
+            });
+            drop(rt);
+        });
+        let addr = addr_rx.recv().unwrap();
+        ServerThread { addr, kill, thread }
+    }
+
+    pub fn kill(self) {
+        let _ = self.kill.send(());
+        self.thread.join().unwrap();
+    }
+}
