@@ -21,7 +21,7 @@ use tokio::net::ToSocketAddrs;
 use tokio::sync::mpsc;
 use tokio_util::sync::ReusableBoxFuture;
 
-use crate::core::{Core, Phase, RawHandler};
+use crate::core::{Core, Phase, RawHandler, Reply};
 use crate::error::{Error, Result};
 use crate::frame::TAG_MESSAGE;
 use crate::handshake;
@@ -122,8 +122,8 @@ where
 }
 
 impl<In, Out> Handler<In, Out> {
-    /// The handler for a connection to `peer`.
-    fn bind(&self, peer: &Arc<Peer>) -> RawHandler {
+    /// The handler for a connection to `peer`: made for it by [`with_peer`](Self::with_peer).
+    pub(crate) fn bind(&self, peer: &Arc<Peer>) -> RawHandler {
         match &self.kind {
             HandlerKind::Shared(raw) => raw.clone(),
             HandlerKind::PerPeer(make) => make(peer.clone()),
@@ -131,7 +131,9 @@ impl<In, Out> Handler<In, Out> {
     }
 }
 
-/// Type-erases `f`: decode the request, run `f` (catching a panic), send the answer.
+/// Type-erases `f`: the answer step of every transport. Decodes the request, runs `f`
+/// (catching a panic) and sends the answer, or the error for the caller, where the
+/// [`Reply`] says.
 fn raw_handler<In, Out, F, Fut, E>(f: F) -> RawHandler
 where
     In: DeserializeOwned + Send + 'static,
@@ -141,7 +143,7 @@ where
     E: fmt::Display,
 {
     let f = Arc::new(f);
-    Arc::new(move |core: Arc<Core>, id: u64, body: Bytes| {
+    Arc::new(move |to: Reply, body: Bytes| {
         let f = f.clone();
         Box::pin(async move {
             let reply = match evowire::from_slice::<In>(&body) {
@@ -151,15 +153,23 @@ where
                 },
                 Err(e) => Err(format!("cannot decode request: {e}")),
             };
-            match reply {
-                Ok(resp) => match core.respond(id, &resp) {
-                    Ok(()) | Err(Error::Closed) => {}
-                    Err(e) => core.respond_error(id, &format!("cannot send response: {e}")),
-                },
-                Err(message) => core.respond_error(id, &message),
-            }
+            to.answer(reply)
         })
     })
+}
+
+/// A closure `In -> Result<Out, E>` is a handler: [`Handler::new`].
+impl<In, Out, F, Fut, E> From<F> for Handler<In, Out>
+where
+    In: DeserializeOwned + Send + 'static,
+    Out: Serialize + Send + 'static,
+    F: Fn(In) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = std::result::Result<Out, E>> + Send + 'static,
+    E: fmt::Display,
+{
+    fn from(f: F) -> Self {
+        Handler::new(f)
+    }
 }
 
 impl<In, Out> Clone for Handler<In, Out> {
@@ -432,7 +442,7 @@ impl<In, Out> Connection<In, Out> {
     /// True while received messages wait for [`recv`](Self::recv), or may still arrive
     /// (the reader has not ended).
     pub(crate) fn holds_messages(&self) -> bool {
-        !self.rx.done && self.rx.rx.holds_messages()
+        self.rx.holds_messages()
     }
 
     /// Waits until the connection has ended in both directions.
@@ -789,6 +799,23 @@ impl<In: DeserializeOwned> Receiver<In> {
 }
 
 impl<In> Receiver<In> {
+    /// The peer, shared.
+    #[cfg(feature = "quic")]
+    pub(crate) fn peer_arc(&self) -> &Arc<Peer> {
+        &self.peer
+    }
+
+    /// The longest frame the peer accepts, as its handshake announced.
+    #[cfg(feature = "quic")]
+    pub(crate) fn peer_max_frame(&self) -> usize {
+        self.core.peer_max_frame
+    }
+
+    /// True while received messages wait for [`recv`](Self::recv), or may still arrive.
+    pub(crate) fn holds_messages(&self) -> bool {
+        !self.done && self.rx.holds_messages()
+    }
+
     /// The application protocol the peer announced.
     pub fn peer_protocol(&self) -> &Protocol {
         &self.core.peer

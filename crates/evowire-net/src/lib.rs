@@ -203,7 +203,7 @@ pub use error::{Error, Result};
 pub use handshake::{MAGIC, PROTOCOL_VERSION};
 pub use listener::{connect, serve, ConnectionEvent, Connector, Listener};
 pub use options::{Options, Protocol, DEFAULT_RECV_BUFFER};
-pub use reconnect::{Backoff, Reconnecting};
+pub use reconnect::{Backoff, Reconnectable, Reconnecting};
 /// The rustls crate this crate's TLS is built on, for [`TlsClientConfig::from_rustls`],
 /// [`TlsServerConfig::from_rustls`] and its certificate types (`rustls::pki_types`).
 #[cfg(feature = "tls")]

@@ -1,5 +1,5 @@
 //! [`Reconnecting`]: a client that connects again, with exponential backoff, when its
-//! connection is gone.
+//! connection is gone, over TCP, TLS or QUIC ([`Reconnectable`]).
 
 use std::borrow::Borrow;
 use std::collections::VecDeque;
@@ -61,7 +61,10 @@ impl Default for Backoff {
 
 /// A client that keeps one connection to `addr` and opens a new one when it is gone.
 ///
-/// Every operation first makes sure a live connection exists, connecting (with
+/// The connection is a [`Connection`] over TCP (or TLS with
+/// [`with_tls`](Self::with_tls)) from [`new`](Self::new), or a
+/// [`quic::Connection`](crate::quic::Connection) from [`quic`](Self::quic); the guarantee
+/// below holds for both. Every operation first makes sure a live connection exists, connecting (with
 /// [`Backoff`] between failed attempts) if needed.
 ///
 /// # Delivery guarantee
@@ -107,7 +110,7 @@ impl Default for Backoff {
 ///   queue at four. A client that receives pushed messages should keep calling `recv` (it
 ///   is cancel-safe, so it can wait in a `tokio::select!` next to the work that sends).
 ///
-/// Operations on the [`Connection`] itself (from [`connection`](Self::connection) or
+/// Operations on the connection itself (from [`connection`](Self::connection) or
 /// [`current`](Self::current)) are not counted.
 ///
 /// # Examples
@@ -129,18 +132,83 @@ impl Default for Backoff {
 /// # Ok(())
 /// # }
 /// ```
-pub struct Reconnecting<In, Out> {
+pub struct Reconnecting<In, Out, C: Reconnectable<In, Out> = Connection<In, Out>> {
     addr: String,
-    opts: Options,
     backoff: Backoff,
-    conn: Option<Connection<In, Out>>,
+    /// What makes a connection: options and TLS settings.
+    dialer: C::Dialer,
+    conn: Option<C>,
     /// Connections that ended before `recv` read them to their end, oldest first: `recv`
     /// yields their remaining messages and ends before the current connection's.
-    ended: VecDeque<Connection<In, Out>>,
+    ended: VecDeque<C>,
     connects: u64,
     /// Messages sent on `conn` since it was made or a call on it was answered.
     unconfirmed: u64,
-    tls: Option<crate::tls::ClientTls>,
+}
+
+/// A connection [`Reconnecting`] can keep: [`Connection`] (TCP, TLS) or
+/// [`quic::Connection`](crate::quic::Connection). Sealed: implemented only by this crate.
+pub trait Reconnectable<In, Out>: sealed::Link<In, Out> {}
+
+impl<In: DeserializeOwned, Out: Serialize> Reconnectable<In, Out> for Connection<In, Out> {}
+
+/// What [`Reconnecting`] does with a connection, for each transport.
+pub(crate) mod sealed {
+    use std::future::Future;
+
+    use crate::error::Result;
+
+    /// The operations of a connection that [`Reconnecting`](super::Reconnecting) uses.
+    pub trait Link<In, Out>: Sized {
+        /// What makes a connection of this kind.
+        type Dialer;
+
+        /// One attempt to connect to `addr`.
+        fn dial(dialer: &Self::Dialer, addr: &str) -> impl Future<Output = Result<Self>>;
+        fn is_closed(&self) -> bool;
+        /// True while received messages wait for `recv`, or may still arrive.
+        fn holds_messages(&self) -> bool;
+        fn send(&self, msg: &Out) -> impl Future<Output = Result<()>>;
+        /// A call; [`Error::Closed`](crate::Error::Closed) when the connection ended
+        /// while it was in flight.
+        fn call(&self, req: &Out) -> impl Future<Output = Result<In>>;
+        fn recv(&mut self) -> impl Future<Output = Result<Option<In>>>;
+    }
+
+    /// What makes a TCP connection: the options, and TLS settings if any.
+    pub struct Tcp {
+        pub(crate) opts: crate::Options,
+        pub(crate) tls: Option<crate::tls::ClientTls>,
+    }
+}
+
+impl<In: DeserializeOwned, Out: Serialize> sealed::Link<In, Out> for Connection<In, Out> {
+    type Dialer = sealed::Tcp;
+
+    async fn dial(dialer: &Self::Dialer, addr: &str) -> Result<Self> {
+        let endpoint = crate::conn::Endpoint::new(dialer.opts.clone(), None, None);
+        crate::listener::connect_endpoint(addr, &endpoint, dialer.tls.as_ref()).await
+    }
+
+    fn is_closed(&self) -> bool {
+        Connection::is_closed(self)
+    }
+
+    fn holds_messages(&self) -> bool {
+        Connection::holds_messages(self)
+    }
+
+    async fn send(&self, msg: &Out) -> Result<()> {
+        Connection::send(self, msg).await
+    }
+
+    async fn call(&self, req: &Out) -> Result<In> {
+        Connection::call(self, req).await
+    }
+
+    async fn recv(&mut self) -> Result<Option<In>> {
+        Connection::recv(self).await
+    }
 }
 
 impl<In, Out> Reconnecting<In, Out>
@@ -148,25 +216,65 @@ where
     In: DeserializeOwned,
     Out: Serialize,
 {
-    /// A client for `addr` (`host:port`); it connects on first use.
+    /// A client for `addr` (`host:port`) over TCP; it connects on first use.
     pub fn new(addr: impl Into<String>, opts: Options) -> Self {
-        Reconnecting {
-            addr: addr.into(),
-            opts,
-            backoff: Backoff::default(),
-            conn: None,
-            ended: VecDeque::new(),
-            connects: 0,
-            unconfirmed: 0,
-            tls: None,
-        }
+        Self::with_dialer(addr, sealed::Tcp { opts, tls: None })
     }
 
     /// Connects over TLS (see [`Connector::with_tls`](crate::Connector::with_tls)).
     #[cfg(feature = "tls")]
     pub fn with_tls(mut self, tls: crate::TlsClientConfig) -> Self {
-        self.tls = Some(tls);
+        self.dialer.tls = Some(tls);
         self
+    }
+}
+
+#[cfg(feature = "quic")]
+impl<In, Out> Reconnecting<In, Out, crate::quic::Connection<In, Out>>
+where
+    In: DeserializeOwned + Send + 'static,
+    Out: Serialize + Send + 'static,
+{
+    /// A client for `addr` (`host:port`) over QUIC, connecting with `connector` (its
+    /// options, TLS settings and handler for the server's calls); it connects on first
+    /// use.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), evowire_net::Error> {
+    /// use evowire_net::{quic, Options, Protocol, Reconnecting, TlsClientConfig};
+    ///
+    /// let tls = TlsClientConfig::from_pem_file("ca.pem", "node-b.example")?;
+    /// let opts = Options::new(Protocol::new("inc", 1, 0));
+    /// let connector = quic::Connector::<u32, u32>::new(opts, tls)?;
+    /// let mut client = Reconnecting::quic("node-b.example:4433", connector);
+    /// assert_eq!(client.call(1u32).await?, 2);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn quic(addr: impl Into<String>, connector: crate::quic::Connector<In, Out>) -> Self {
+        Self::with_dialer(addr, connector)
+    }
+}
+
+impl<In, Out, C> Reconnecting<In, Out, C>
+where
+    In: DeserializeOwned,
+    Out: Serialize,
+    C: Reconnectable<In, Out>,
+{
+    fn with_dialer(addr: impl Into<String>, dialer: C::Dialer) -> Self {
+        Reconnecting {
+            addr: addr.into(),
+            backoff: Backoff::default(),
+            dialer,
+            conn: None,
+            ended: VecDeque::new(),
+            connects: 0,
+            unconfirmed: 0,
+        }
     }
 
     /// Sets the backoff between connection attempts.
@@ -187,9 +295,9 @@ where
     }
 
     /// The current connection, without connecting: its peer address and protocol, and
-    /// whether it is still open ([`Connection::is_closed`]). `None` before the first
+    /// whether it is still open (`is_closed`). `None` before the first
     /// connection and after an ended one was reported.
-    pub fn current(&self) -> Option<&Connection<In, Out>> {
+    pub fn current(&self) -> Option<&C> {
         self.conn.as_ref()
     }
 
@@ -204,7 +312,7 @@ where
     /// error once the backoff's attempts are used up. A refusal ([`Error::Refused`],
     /// [`Error::Handshake`]) is returned at once: retrying cannot fix an incompatible
     /// peer.
-    pub async fn connection(&mut self) -> Result<&mut Connection<In, Out>> {
+    pub async fn connection(&mut self) -> Result<&mut C> {
         if self.conn.as_ref().is_some_and(|c| c.is_closed()) {
             self.retire()?;
         }
@@ -249,9 +357,8 @@ where
     }
 
     /// Makes one connection attempt: the only place a connection is made.
-    async fn connect_once(&self) -> Result<Connection<In, Out>> {
-        let endpoint = crate::conn::Endpoint::new(self.opts.clone(), None, None);
-        crate::listener::connect_endpoint(self.addr.as_str(), &endpoint, self.tls.as_ref()).await
+    async fn connect_once(&self) -> Result<C> {
+        C::dial(&self.dialer, &self.addr).await
     }
 
     /// Sets the closed current connection aside for [`recv`](Self::recv) and reports its
@@ -312,7 +419,7 @@ where
     /// it); the errors of [`connection`](Self::connection) and
     /// [`Sender::call`](crate::Sender::call).
     pub async fn call(&mut self, req: impl Borrow<Out>) -> Result<In> {
-        let result = self.connection().await?.call(req).await;
+        let result = self.connection().await?.call(req.borrow()).await;
         match &result {
             // An answer: the peer has read everything sent before the request.
             Ok(_) | Err(Error::Remote(_)) => self.unconfirmed = 0,
@@ -366,7 +473,7 @@ where
     }
 }
 
-impl<In, Out> fmt::Debug for Reconnecting<In, Out> {
+impl<In, Out, C: Reconnectable<In, Out>> fmt::Debug for Reconnecting<In, Out, C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Reconnecting")
             .field("addr", &self.addr)

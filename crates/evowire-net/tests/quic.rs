@@ -3,6 +3,8 @@
 //! calls, a lossy UDP relay, a graceful close that loses nothing, and a peer driven by raw
 //! quinn that sends hostile call streams.
 
+#[path = "common/ca.rs"]
+mod ca;
 mod common;
 
 use std::net::SocketAddr;
@@ -12,11 +14,14 @@ use std::time::Duration;
 
 use evowire_net::quic::{Connection, Connector, Listener};
 use evowire_net::rustls::pki_types::{CertificateDer, PrivatePkcs8KeyDer};
-use evowire_net::{Error, Options, Protocol, TlsClientConfig, TlsIdentity, TlsServerConfig};
+use evowire_net::{
+    Error, Handler, Options, Peer, Protocol, TlsClientConfig, TlsIdentity, TlsServerConfig,
+};
 use serde::{Deserialize, Serialize};
 use tokio::net::UdpSocket;
 use tokio::sync::Notify;
 
+use ca::Ca;
 use common::{frame, message_payload, opts, preamble, within, RawHello, RawReply};
 
 /// What both sides send each other in these tests.
@@ -737,4 +742,83 @@ async fn hostile_call_streams_get_errors_and_the_connection_and_endpoint_go_on()
         Msg::Num(10)
     );
     assert!(quic.close_reason().is_none());
+}
+
+/// A handler that answers with the common name of the peer's verified certificate.
+fn whoami() -> Handler<Msg, Msg> {
+    Handler::with_peer(|peer: Arc<Peer>, msg: Msg| async move {
+        let name = peer.identity().and_then(|id| id.common_name());
+        match (name, msg) {
+            (Some(name), Msg::Num(n)) => Ok(Msg::Text(format!("{name} {n}"))),
+            (None, _) => Err("no verified certificate".to_string()),
+            (_, other) => Err(format!("unexpected {other:?}")),
+        }
+    })
+}
+
+#[tokio::test]
+async fn a_peer_aware_handler_sees_the_verified_identity_under_mutual_tls() {
+    let ca = Ca::new("quic-ca");
+    let o = opts("quic-mtls");
+    let server_tls = TlsServerConfig::mutual(ca.leaf("server-1", "localhost"), &ca.root()).unwrap();
+    let mut l = Listener::<Msg, Msg>::bind("127.0.0.1:0", o.clone(), server_tls)
+        .await
+        .unwrap()
+        .with_handler(whoami());
+    let addr = l.local_addr().unwrap();
+    for name in ["alice", "bob"] {
+        let tls = TlsClientConfig::mutual(&ca.root(), "localhost", ca.leaf(name, name)).unwrap();
+        let connector = Connector::<Msg, Msg>::new(o.clone(), tls)
+            .unwrap()
+            .with_handler(whoami());
+        let (client, server) = tokio::join!(connector.connect(addr), l.accept());
+        let (client, server) = (client.unwrap(), server.unwrap());
+        // Each side's handler sees the other's certificate, and only its own connection's.
+        assert_eq!(
+            within(client.call(Msg::Num(1))).await.unwrap(),
+            Msg::Text(format!("{name} 1"))
+        );
+        assert_eq!(
+            within(server.call(Msg::Num(2))).await.unwrap(),
+            Msg::Text("server-1 2".to_string())
+        );
+        let err = within(client.call(Msg::Big(1))).await.unwrap_err();
+        assert!(
+            matches!(&err, Error::Remote(m) if m == "unexpected Big(1)"),
+            "{err:?}"
+        );
+        client.close().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn each_side_sends_frames_within_the_limit_the_peer_announced() {
+    // The server accepts frames of at most 4 KiB; the client, the default 16 MiB.
+    let c = certs();
+    let server_opts = opts("quic-limits").with_max_frame_length(4096);
+    let mut l = listener(&c, &server_opts).await;
+    let addr = l.local_addr().unwrap();
+    let client_opts = opts("quic-limits");
+    let connector = connector(&c, &client_opts);
+    let (client, server) = tokio::join!(connector.connect(addr), l.accept());
+    let (client, server) = (client.unwrap(), server.unwrap());
+    let long = Msg::Text("x".repeat(8000));
+    // A request the server would refuse fails at the client, unsent.
+    let err = within(client.call(&long)).await.unwrap_err();
+    assert!(
+        matches!(err, Error::FrameTooLarge { max: 4096, .. }),
+        "{err:?}"
+    );
+    // Answers are measured against the caller's limit: 8000 bytes reach the client…
+    let answer = within(client.call(Msg::Big(8000))).await.unwrap();
+    assert_eq!(answer, Msg::Text("x".repeat(8000)));
+    // …and a long request reaches it too, but its long answer cannot go back.
+    let err = within(server.call(&long)).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Remote(m) if m.starts_with("cannot send response")),
+        "{err:?}"
+    );
+    // The connection goes on.
+    assert_eq!(within(client.call(Msg::Num(4))).await.unwrap(), Msg::Num(8));
+    client.close().await.unwrap();
 }

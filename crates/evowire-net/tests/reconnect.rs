@@ -10,8 +10,10 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{opts, within};
-use tokio::sync::oneshot;
+use common::ServerThread as Server;
+use common::{
+    check_a_call_in_flight_when_the_server_dies, check_sends_around_a_loss, opts, within,
+};
 
 use evowire_net::{Backoff, Error, Handler, Listener, Reconnecting};
 
@@ -33,73 +35,44 @@ struct Shared {
     close_all: bool,
 }
 
-/// A server on a runtime and thread of its own.
-struct Server {
-    addr: SocketAddr,
-    kill: oneshot::Sender<()>,
-    thread: std::thread::JoinHandle<()>,
-}
-
-impl Server {
-    /// Starts a server on `addr` (port 0: any).
-    fn start(addr: SocketAddr, shared: Arc<Shared>) -> Server {
-        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-        let (kill, killed) = oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                let counter = shared.clone();
-                let handler = Handler::new(move |n: u32| {
-                    counter.calls.fetch_add(1, Ordering::SeqCst);
-                    async move {
-                        if n == HANG {
-                            std::future::pending::<()>().await;
-                        }
-                        Ok::<_, String>(n + 1)
+/// Starts a server on `addr` (port 0: any).
+fn start_server(addr: SocketAddr, shared: Arc<Shared>) -> Server {
+    Server::start(move |addr_tx| async move {
+        let counter = shared.clone();
+        let handler = Handler::new(move |n: u32| {
+            counter.calls.fetch_add(1, Ordering::SeqCst);
+            async move {
+                if n == HANG {
+                    std::future::pending::<()>().await;
+                }
+                Ok::<_, String>(n + 1)
+            }
+        });
+        let mut listener = Listener::<u32, u32>::bind(addr, opts("rc"))
+            .await
+            .unwrap()
+            .with_handler(handler);
+        addr_tx.send(listener.local_addr().unwrap()).unwrap();
+        let accepting = async {
+            for k in 0.. {
+                let mut conn = listener.accept().await.unwrap();
+                let shared = shared.clone();
+                tokio::spawn(async move {
+                    for i in 0..shared.push {
+                        conn.send(k * 100 + i).await.unwrap();
+                    }
+                    if shared.close_all || (shared.close_first && k == 0) {
+                        conn.close().await.unwrap();
+                        return;
+                    }
+                    while let Ok(Some(n)) = conn.recv().await {
+                        shared.received.lock().unwrap().push(n);
                     }
                 });
-                let mut listener = Listener::<u32, u32>::bind(addr, opts("rc"))
-                    .await
-                    .unwrap()
-                    .with_handler(handler);
-                addr_tx.send(listener.local_addr().unwrap()).unwrap();
-                let accepting = async {
-                    for k in 0.. {
-                        let mut conn = listener.accept().await.unwrap();
-                        let shared = shared.clone();
-                        tokio::spawn(async move {
-                            for i in 0..shared.push {
-                                conn.send(k * 100 + i).await.unwrap();
-                            }
-                            if shared.close_all || (shared.close_first && k == 0) {
-                                conn.close().await.unwrap();
-                                return;
-                            }
-                            while let Ok(Some(n)) = conn.recv().await {
-                                shared.received.lock().unwrap().push(n);
-                            }
-                        });
-                    }
-                };
-                tokio::select! {
-                    () = accepting => {}
-                    _ = killed => {}
-                }
-            });
-            // Dropping the runtime drops every task and socket without a close frame.
-            drop(rt);
-        });
-        let addr = addr_rx.recv().unwrap();
-        Server { addr, kill, thread }
-    }
-
-    fn kill(self) {
-        let _ = self.kill.send(());
-        self.thread.join().unwrap();
-    }
+            }
+        };
+        accepting.await;
+    })
 }
 
 fn client(addr: SocketAddr) -> Reconnecting<u32, u32> {
@@ -118,7 +91,7 @@ fn pushing_server() -> (Server, Reconnecting<u32, u32>) {
         close_first: true,
         ..Shared::default()
     });
-    let server = Server::start(any_addr(), shared);
+    let server = start_server(any_addr(), shared);
     let client = client(server.addr);
     (server, client)
 }
@@ -138,7 +111,7 @@ fn any_addr() -> SocketAddr {
 async fn sends_around_a_server_kill_arrive_or_are_reported() {
     const N: u32 = 3_000;
     let shared = Arc::new(Shared::default());
-    let server = Server::start(any_addr(), shared.clone());
+    let server = start_server(any_addr(), shared.clone());
     let addr = server.addr;
     let mut client = client(addr);
     let mut server = Some(server);
@@ -154,7 +127,7 @@ async fn sends_around_a_server_kill_arrive_or_are_reported() {
             // Back on the same port a little later; meanwhile the client keeps sending.
             restart = Some(std::thread::spawn(move || {
                 std::thread::sleep(Duration::from_millis(100));
-                Server::start(addr, shared)
+                start_server(addr, shared)
             }));
         }
         match within(client.send(i)).await {
@@ -179,54 +152,28 @@ async fn sends_around_a_server_kill_arrive_or_are_reported() {
     // An answered call confirms everything sent before it on the connection.
     assert_eq!(within(client.call(7u32)).await.unwrap(), 8);
     assert_eq!(client.unconfirmed(), 0);
-    within(async {
-        while pending
-            .iter()
-            .any(|n| !shared.received.lock().unwrap().contains(n))
-        {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    })
-    .await;
-    let received = shared.received.lock().unwrap().clone();
-    let vanished: Vec<u32> = (0..N)
-        .filter(|n| !received.contains(n) && !reported.contains(n))
-        .collect();
-    assert!(vanished.is_empty(), "lost without an error: {vanished:?}");
-    // Each connection delivers in order: the second starts after a reported gap.
-    let first_of_second = received.iter().position(|&n| n == pending[0]).unwrap();
-    assert!(received[..first_of_second].windows(2).all(|w| w[0] < w[1]));
-    assert!(received[first_of_second..].windows(2).all(|w| w[0] < w[1]));
+    let received = || shared.received.lock().unwrap().clone();
+    check_sends_around_a_loss(received, N, &reported, &pending).await;
     restart.unwrap().join().unwrap().kill();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_call_in_flight_when_the_server_dies_fails_and_is_not_retried() {
     let shared = Arc::new(Shared::default());
-    let server = Server::start(any_addr(), shared.clone());
+    let server = start_server(any_addr(), shared.clone());
     let addr = server.addr;
     let mut client = client(addr);
-    assert_eq!(within(client.call(1u32)).await.unwrap(), 2);
     let for_restart = shared.clone();
-    let killer = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(200));
-        server.kill();
-        Server::start(addr, for_restart)
-    });
-    // The handler holds this call until the server dies under it.
-    let err = within(client.call(HANG)).await.unwrap_err();
-    assert!(matches!(err, Error::Closed), "{err:?}");
-    let restarted = tokio::task::spawn_blocking(move || killer.join().unwrap())
-        .await
-        .unwrap();
-    // The next call reconnects; the failed one was not sent again.
-    assert_eq!(within(client.call(5u32)).await.unwrap(), 6);
-    assert_eq!(client.connect_count(), 2);
-    assert_eq!(
-        shared.calls.load(Ordering::SeqCst),
-        3,
-        "1, the hung call, 5"
-    );
+    let restarted = check_a_call_in_flight_when_the_server_dies(
+        &mut client,
+        HANG,
+        move || {
+            server.kill();
+            start_server(addr, for_restart)
+        },
+        || shared.calls.load(Ordering::SeqCst),
+    )
+    .await;
     assert_eq!(restarted.addr, addr);
     restarted.kill();
 }
@@ -274,7 +221,7 @@ async fn a_send_into_a_connection_the_peer_closed_is_reported() {
         close_first: true,
         ..Shared::default()
     });
-    let server = Server::start(any_addr(), shared.clone());
+    let server = start_server(any_addr(), shared.clone());
     let mut client = client(server.addr);
     within(client.send(1u32)).await.unwrap();
     assert_eq!(client.unconfirmed(), 1);
@@ -303,7 +250,7 @@ async fn connections_ended_unread(n: u32) -> (Server, Reconnecting<u32, u32>) {
         close_all: true,
         ..Shared::default()
     });
-    let server = Server::start(any_addr(), shared);
+    let server = start_server(any_addr(), shared);
     let mut client = client(server.addr);
     for _ in 0..n {
         within(client.connection()).await.unwrap();

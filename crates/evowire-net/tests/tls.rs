@@ -3,70 +3,24 @@
 //! authorization hooks, the peer's identity in handlers, `Connector` with a handler and
 //! the events of `serve`.
 
+#[path = "common/ca.rs"]
+mod ca;
 mod common;
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use rcgen::{
-    BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, KeyUsagePurpose,
-};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 
+use ca::Ca;
 use common::{opts, within};
-use evowire_net::rustls::pki_types::{CertificateDer, PrivatePkcs8KeyDer};
 use evowire_net::{
     serve, ConnectionEvent, Connector, Error, Handler, Listener, Options, Reconnecting,
-    TlsClientConfig, TlsIdentity, TlsServerConfig,
+    TlsClientConfig, TlsServerConfig,
 };
-
-/// A certificate authority that issues leaf certificates.
-struct Ca {
-    issuer: CertifiedIssuer<'static, KeyPair>,
-}
-
-impl Ca {
-    fn new(name: &str) -> Ca {
-        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
-        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        params.distinguished_name.push(DnType::CommonName, name);
-        params.key_usages = vec![
-            KeyUsagePurpose::KeyCertSign,
-            KeyUsagePurpose::DigitalSignature,
-        ];
-        let issuer = CertifiedIssuer::self_signed(params, KeyPair::generate().unwrap()).unwrap();
-        Ca { issuer }
-    }
-
-    fn root(&self) -> Vec<CertificateDer<'static>> {
-        vec![self.issuer.der().clone()]
-    }
-
-    /// A leaf for `dns_name` with common name `cn`.
-    fn leaf(&self, cn: &str, dns_name: &str) -> TlsIdentity {
-        self.leaf_with(cn, dns_name, |_| {})
-    }
-
-    fn leaf_with(
-        &self,
-        cn: &str,
-        dns_name: &str,
-        edit: impl FnOnce(&mut CertificateParams),
-    ) -> TlsIdentity {
-        let mut params = CertificateParams::new(vec![dns_name.to_string()]).unwrap();
-        params.distinguished_name.push(DnType::CommonName, cn);
-        params
-            .distinguished_name
-            .push(DnType::OrganizationName, "evowire tests");
-        edit(&mut params);
-        let key = KeyPair::generate().unwrap();
-        let cert = params.signed_by(&key, &self.issuer).unwrap();
-        let key = PrivatePkcs8KeyDer::from(key.serialize_der()).into();
-        TlsIdentity::new(vec![cert.der().clone()], key).unwrap()
-    }
-}
+use rcgen::{CertificateParams, DnType, KeyPair};
 
 fn server_tls(ca: &Ca) -> TlsServerConfig {
     TlsServerConfig::new(ca.leaf("server-1", "localhost")).unwrap()

@@ -46,7 +46,7 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio::sync::Notify;
@@ -58,9 +58,43 @@ use crate::options::{Options, Protocol};
 
 pub(crate) use lifecycle::Phase;
 
-/// A type-erased request handler: decodes the body, runs the user's handler and answers.
-pub(crate) type RawHandler =
-    Arc<dyn Fn(Arc<Core>, u64, Bytes) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
+/// A type-erased request handler: decodes the body, runs the user's handler and answers
+/// where [`Reply`] says; the future's output is the answer frame of [`Reply::Frame`].
+pub(crate) type RawHandler = Arc<
+    dyn Fn(Reply, Bytes) -> Pin<Box<dyn Future<Output = Option<BytesMut>> + Send>> + Send + Sync,
+>;
+
+/// Where a request handler's answer goes.
+pub(crate) enum Reply {
+    /// Queued on the connection as the answer to request `id`.
+    Queue(Arc<Core>, u64),
+    /// Returned as one answer frame of at most this many bytes (a QUIC call stream).
+    #[cfg(feature = "quic")]
+    Frame(usize),
+}
+
+impl Reply {
+    /// Sends `reply` (the handler's answer, or the error message for the caller).
+    pub(crate) fn answer<T: serde::Serialize>(
+        self,
+        reply: std::result::Result<T, String>,
+    ) -> Option<BytesMut> {
+        match self {
+            Reply::Queue(core, id) => {
+                match reply {
+                    Ok(resp) => match core.respond(id, &resp) {
+                        Ok(()) | Err(crate::Error::Closed) => {}
+                        Err(e) => core.respond_error(id, &format!("cannot send response: {e}")),
+                    },
+                    Err(message) => core.respond_error(id, &message),
+                }
+                None
+            }
+            #[cfg(feature = "quic")]
+            Reply::Frame(max) => Some(crate::quic::answer_frame(max, reply)),
+        }
+    }
+}
 
 /// The transport's halves, boxed so that the core is not generic.
 type BoxReader = Pin<Box<dyn AsyncRead + Send>>;
@@ -83,7 +117,8 @@ pub(crate) struct Core {
     pub(crate) opts: Options,
     pub(crate) peer: Protocol,
     pub(crate) peer_addr: Option<SocketAddr>,
-    peer_max_frame: usize,
+    /// The longest frame the peer accepts, as its handshake announced.
+    pub(crate) peer_max_frame: usize,
     pub(crate) span: tracing::Span,
 }
 

@@ -50,7 +50,7 @@ impl Core {
             Ok(p) => p,
             Err(_) => return,
         };
-        let mut fut = handler(self.clone(), id, body);
+        let mut fut = handler(super::Reply::Queue(self.clone(), id), body);
         // Handlers that finish without waiting (the common fast case) answer inline,
         // which saves a task spawn and a wake-up; others continue in their own task.
         if futures::FutureExt::now_or_never(&mut fut).is_some() {
@@ -61,7 +61,7 @@ impl Core {
         let core = self.clone();
         tokio::spawn(
             async move {
-                fut.await;
+                let _ = fut.await;
                 drop(permit);
                 core.handler_done();
             }

@@ -2,23 +2,19 @@
 //! frame and finishes its side; the other side answers with one response or error frame
 //! and finishes its side.
 
-use std::fmt;
 use std::future::Future;
-use std::panic::AssertUnwindSafe;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use futures::stream::FuturesUnordered;
 use futures::{FutureExt, StreamExt};
 use quinn::{ReadError, RecvStream, SendStream, WriteError};
-use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tokio::sync::Notify;
 
 use super::{code, connection_error};
+use crate::core::{RawHandler, Reply};
 use crate::error::{Error, Result};
 use crate::frame::{
     encode_frame, id_header, Frame, LEN_PREFIX, TAG_ERROR, TAG_REQUEST, TAG_RESPONSE,
@@ -31,43 +27,24 @@ const READ_CHUNK: usize = 64 * 1024;
 /// The request id on a call stream: the stream pairs a request with its answer.
 const CALL_ID: u64 = 0;
 
-/// A type-erased request handler: the request body in, the encoded answer frame out.
-pub(crate) type CallHandler =
-    Arc<dyn Fn(Bytes) -> Pin<Box<dyn Future<Output = BytesMut> + Send>> + Send + Sync>;
-
-/// Wraps `f` into a [`CallHandler`] that decodes the request, runs `f` (catching a panic)
-/// and encodes the answer (or the error) as a frame of at most `max` bytes.
-pub(crate) fn call_handler<In, Out, F, Fut, E>(f: F, max: usize) -> CallHandler
-where
-    In: DeserializeOwned + Send + 'static,
-    Out: Serialize + Send + 'static,
-    F: Fn(In) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = std::result::Result<Out, E>> + Send + 'static,
-    E: fmt::Display,
-{
-    let f = Arc::new(f);
-    Arc::new(move |body: Bytes| {
-        let f = f.clone();
-        Box::pin(async move {
-            let reply = match evowire::from_slice::<In>(&body) {
-                Ok(req) => match AssertUnwindSafe(f(req)).catch_unwind().await {
-                    Ok(result) => result.map_err(|e| e.to_string()),
-                    Err(_) => Err("the request handler panicked".to_string()),
-                },
-                Err(e) => Err(format!("cannot decode request: {e}")),
-            };
+/// The answer frame of a call stream: `reply`'s value in a response frame of at most
+/// `max` bytes, or its error (or the encoding's) in an error frame.
+pub(crate) fn answer_frame<T: Serialize>(
+    max: usize,
+    reply: std::result::Result<T, String>,
+) -> BytesMut {
+    let message = match reply {
+        Ok(resp) => {
             let mut out = BytesMut::new();
             let (h, n) = id_header(TAG_RESPONSE, CALL_ID);
-            let message = match reply {
-                Ok(resp) => match encode_frame(&mut out, max, &h[..n], &resp) {
-                    Ok(()) => return out,
-                    Err(e) => format!("cannot send response: {e}"),
-                },
-                Err(message) => message,
-            };
-            error_frame(&message)
-        })
-    })
+            match encode_frame(&mut out, max, &h[..n], &resp) {
+                Ok(()) => return out,
+                Err(e) => format!("cannot send response: {e}"),
+            }
+        }
+        Err(message) => message,
+    };
+    error_frame(&message)
 }
 
 /// An error answer frame carrying `message`.
@@ -85,32 +62,36 @@ fn error_frame(message: &str) -> BytesMut {
 pub(crate) struct Calls {
     pub(crate) quic: quinn::Connection,
     pub(crate) opts: Options,
+    /// The longest request the peer accepts, as its handshake announced.
+    peer_max: usize,
     in_flight: AtomicUsize,
     idle: Notify,
 }
 
 impl Calls {
-    pub(crate) fn new(quic: quinn::Connection, opts: Options) -> Self {
+    pub(crate) fn new(quic: quinn::Connection, opts: Options, peer_max: usize) -> Self {
         Calls {
             quic,
             opts,
+            peer_max,
             in_flight: AtomicUsize::new(0),
             idle: Notify::new(),
         }
     }
 
-    /// Sends `req` on a stream of its own and returns the answer's body.
+    /// Sends `req` on a stream of its own and returns the answer's body. A request longer
+    /// than the peer accepts fails here with [`Error::FrameTooLarge`], unsent.
     pub(crate) async fn call<T: Serialize + ?Sized>(
         &self,
         req: &T,
         timeout: Option<Duration>,
     ) -> Result<Bytes> {
-        let max = self.opts.max_frame_length;
         let mut frame = BytesMut::new();
         let (h, n) = id_header(TAG_REQUEST, CALL_ID);
-        encode_frame(&mut frame, max, &h[..n], req)?;
+        encode_frame(&mut frame, self.peer_max, &h[..n], req)?;
         self.in_flight.fetch_add(1, Ordering::SeqCst);
         let _guard = InFlight(self);
+        let max = self.opts.max_frame_length;
         bounded(timeout, "call", self.exchange(frame.freeze(), max)).await
     }
 
@@ -177,21 +158,23 @@ impl Drop for Stream<'_> {
     }
 }
 
-/// Answers the calls the peer opens on `quic` until the connection ends.
+/// Answers the calls the peer opens on `quic` until the connection ends, in answer
+/// frames of at most `peer_max` bytes (the peer's announced limit).
 ///
 /// The streams are read and answered on this one task: the requests that arrive in one
 /// packet are answered in one poll, so the connection sends their answers together
 /// instead of a packet each. A handler that has to wait continues in a task of its own.
 pub(crate) async fn serve_calls(
     quic: quinn::Connection,
-    handler: Option<CallHandler>,
+    handler: Option<RawHandler>,
     opts: Options,
+    peer_max: usize,
 ) {
     let mut answering = FuturesUnordered::new();
     loop {
         tokio::select! {
             accepted = quic.accept_bi() => match accepted {
-                Ok((send, recv)) => answering.push(answer(send, recv, handler.clone(), &opts)),
+                Ok((send, recv)) => answering.push(answer(send, recv, handler.clone(), &opts, peer_max)),
                 Err(_) => break,
             },
             Some(()) = answering.next(), if !answering.is_empty() => {}
@@ -203,19 +186,22 @@ pub(crate) async fn serve_calls(
 async fn answer(
     send: SendStream,
     mut recv: RecvStream,
-    handler: Option<CallHandler>,
+    handler: Option<RawHandler>,
     opts: &Options,
+    peer_max: usize,
 ) {
     let request = read_frame(&mut recv, opts.max_frame_length, opts);
     let request = bounded(opts.call_timeout, "reading a request", request).await;
     let answer = match request {
         Ok(Frame::Request(_, body)) => match &handler {
             Some(handler) => {
-                let mut answer = handler(body);
+                let mut answer = handler(Reply::Frame(peer_max), body);
                 match (&mut answer).now_or_never() {
-                    Some(answer) => answer,
+                    Some(answer) => answer.unwrap_or_default(),
                     None => {
-                        tokio::spawn(async move { write_answer(send, answer.await).await });
+                        tokio::spawn(async move {
+                            write_answer(send, answer.await.unwrap_or_default()).await;
+                        });
                         return;
                     }
                 }

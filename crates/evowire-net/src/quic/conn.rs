@@ -13,7 +13,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tokio::sync::{mpsc, watch, Notify};
 
-use super::calls::{serve_calls, CallHandler, Calls};
+use super::calls::{serve_calls, Calls};
 use super::code;
 use crate::error::{Error, Result};
 use crate::options::{Options, Protocol};
@@ -59,20 +59,22 @@ where
     Out: Send + 'static,
 {
     /// Runs a connection whose control stream (`inner`) has done its handshake: answers
-    /// the peer's calls with `handler` and closes the QUIC connection gracefully at the
-    /// end.
+    /// the peer's calls with `handler` (made for this peer) and closes the QUIC
+    /// connection gracefully at the end.
     pub(crate) fn start(
         inner: crate::Connection<In, Out>,
         quic: quinn::Connection,
         endpoint: quinn::Endpoint,
         opts: Options,
-        handler: Option<CallHandler>,
+        handler: Option<&crate::Handler<In, Out>>,
     ) -> Self {
-        tokio::spawn(serve_calls(quic.clone(), handler, opts.clone()));
         let (inner_tx, rx) = inner.split();
+        let handler = handler.map(|h| h.bind(rx.peer_arc()));
+        let peer_max = rx.peer_max_frame();
+        tokio::spawn(serve_calls(quic.clone(), handler, opts.clone(), peer_max));
         let (finished_tx, finished) = watch::channel(false);
         let shared = Arc::new(Shared {
-            calls: Calls::new(quic, opts),
+            calls: Calls::new(quic, opts, peer_max),
             _endpoint: endpoint,
             finished,
         });
@@ -223,6 +225,59 @@ impl<In, Out> Connection<In, Out> {
     }
 }
 
+impl<In, Out> crate::Reconnectable<In, Out> for Connection<In, Out>
+where
+    In: DeserializeOwned + Send + 'static,
+    Out: Serialize + Send + 'static,
+{
+}
+
+/// Over QUIC: the [`Connector`](super::Connector), whose endpoint every reconnection
+/// reuses.
+impl<In, Out> crate::reconnect::sealed::Link<In, Out> for Connection<In, Out>
+where
+    In: DeserializeOwned + Send + 'static,
+    Out: Serialize + Send + 'static,
+{
+    type Dialer = super::Connector<In, Out>;
+
+    async fn dial(dialer: &Self::Dialer, addr: &str) -> Result<Self> {
+        dialer.connect(addr).await
+    }
+
+    fn is_closed(&self) -> bool {
+        Connection::is_closed(self)
+    }
+
+    fn holds_messages(&self) -> bool {
+        self.rx.holds_messages()
+    }
+
+    async fn send(&self, msg: &Out) -> Result<()> {
+        Connection::send(self, msg).await
+    }
+
+    async fn call(&self, req: &Out) -> Result<In> {
+        match Connection::call(self, req).await {
+            // The connection's end (a reset, a keepalive timeout) under the call, reported
+            // as on TCP.
+            Err(
+                Error::Timeout {
+                    operation: "keepalive",
+                    ..
+                }
+                | Error::Io(_)
+                | Error::Closed,
+            ) if self.is_closed() => Err(Error::Closed),
+            result => result,
+        }
+    }
+
+    async fn recv(&mut self) -> Result<Option<In>> {
+        Connection::recv(self).await
+    }
+}
+
 impl<In, Out> fmt::Debug for Connection<In, Out> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("quic::Connection")
@@ -266,9 +321,9 @@ impl<In, Out> Sender<In, Out> {
         self.inner.flush().await
     }
 
-    /// True once nothing more can be sent.
+    /// True once nothing more can be sent: closing, or the QUIC connection has ended.
     pub fn is_closed(&self) -> bool {
-        self.inner.is_closed()
+        self.inner.is_closed() || self.shared.calls.quic.close_reason().is_some()
     }
 
     /// Waits until the QUIC connection is closed.
@@ -304,7 +359,8 @@ impl<In: DeserializeOwned, Out: Serialize> Sender<In, Out> {
     /// [`Error::Timeout`] when the answer did not come in time (or the peer vanished:
     /// `"keepalive"`), [`Error::Closed`] when the connection is closed or closing,
     /// [`Error::Decode`] when the answer is not an `In`, [`Error::FrameTooLarge`] when
-    /// the request or the answer exceeds the maximum frame length, [`Error::Protocol`]
+    /// the request exceeds the maximum frame length the peer announced (it is not sent)
+    /// or the answer exceeds this side's, [`Error::Protocol`]
     /// when the answer is malformed.
     pub async fn call(&self, req: impl Borrow<Out>) -> Result<In> {
         let timeout = self.shared.calls.opts.call_timeout;

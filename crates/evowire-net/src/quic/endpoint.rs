@@ -2,7 +2,6 @@
 //! evowire handshake on the control stream that both run.
 
 use std::fmt;
-use std::future::Future;
 use std::io;
 use std::marker::PhantomData;
 use std::net::SocketAddr;
@@ -14,13 +13,13 @@ use serde::Serialize;
 use tokio::net::{lookup_host, ToSocketAddrs};
 use tokio::task::JoinSet;
 
-use super::calls::{call_handler, CallHandler};
 use super::conn::Connection;
 use super::{client_config, code, connection_error, server_config};
 use crate::conn::{in_time, Role};
 use crate::error::{Error, Result};
 use crate::options::Options;
 use crate::tls::config::{identity, TlsClientConfig, TlsServerConfig};
+use crate::Handler;
 
 /// QUIC handshakes a [`Listener`] runs at once; more incoming connections wait.
 const MAX_CONCURRENT_HANDSHAKES: usize = 128;
@@ -49,7 +48,7 @@ pub struct Connector<In, Out> {
     opts: Options,
     config: quinn::ClientConfig,
     server_name: String,
-    handler: Option<CallHandler>,
+    handler: Option<Handler<In, Out>>,
     /// The client endpoints, bound on first use: IPv4, IPv6.
     endpoints: Mutex<[Option<quinn::Endpoint>; 2]>,
     _types: PhantomData<fn(In) -> Out>,
@@ -77,17 +76,13 @@ where
         })
     }
 
-    /// Answers the server's calls on every connection with `f` (an async function
-    /// `In -> Result<Out, E>`, as [`Handler::new`](crate::Handler::new) takes); without a
+    /// Answers the server's calls on every connection with `handler`: a [`Handler`]
+    /// (one made with [`Handler::with_peer`] sees the server's verified identity), or an
+    /// async function `In -> Result<Out, E>` as [`Handler::new`] takes. Without a
     /// handler they are refused with an error answer.
     #[must_use]
-    pub fn with_handler<F, Fut, E>(mut self, f: F) -> Self
-    where
-        F: Fn(In) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = std::result::Result<Out, E>> + Send + 'static,
-        E: fmt::Display,
-    {
-        self.handler = Some(call_handler(f, self.opts.max_frame_length));
+    pub fn with_handler(mut self, handler: impl Into<Handler<In, Out>>) -> Self {
+        self.handler = Some(handler.into());
         self
     }
 
@@ -163,7 +158,7 @@ impl<In, Out> fmt::Debug for Connector<In, Out> {
 pub struct Listener<In, Out> {
     endpoint: quinn::Endpoint,
     opts: Options,
-    handler: Option<CallHandler>,
+    handler: Option<Handler<In, Out>>,
     handshakes: JoinSet<Result<Connection<In, Out>>>,
 }
 
@@ -194,16 +189,12 @@ where
         })
     }
 
-    /// Answers the calls of every accepted connection with `f`; see
-    /// [`Connector::with_handler`].
+    /// Answers the calls of every accepted connection with `handler`: a [`Handler`] (one
+    /// made with [`Handler::with_peer`] sees each client's verified identity), or an
+    /// async function `In -> Result<Out, E>`; see [`Connector::with_handler`].
     #[must_use]
-    pub fn with_handler<F, Fut, E>(mut self, f: F) -> Self
-    where
-        F: Fn(In) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = std::result::Result<Out, E>> + Send + 'static,
-        E: fmt::Display,
-    {
-        self.handler = Some(call_handler(f, self.opts.max_frame_length));
+    pub fn with_handler(mut self, handler: impl Into<Handler<In, Out>>) -> Self {
+        self.handler = Some(handler.into());
         self
     }
 
@@ -300,7 +291,7 @@ async fn establish<In, Out, T>(
     io: T,
     role: Role,
     opts: &Options,
-    handler: Option<CallHandler>,
+    handler: Option<Handler<In, Out>>,
 ) -> Result<Connection<In, Out>>
 where
     In: DeserializeOwned + Send + 'static,
@@ -319,7 +310,7 @@ where
             quic,
             endpoint,
             opts.clone(),
-            handler,
+            handler.as_ref(),
         )),
         Err(e) => {
             let reason = e.to_string();

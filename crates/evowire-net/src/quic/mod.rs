@@ -13,8 +13,11 @@
 //!   the code before a handler's first `.await` short.
 //! * **Limits**: the peer may have at most [`Options::with_max_concurrent_requests`]
 //!   calls open towards this side (QUIC's stream limit, so excess calls wait in the
-//!   peer's QUIC layer instead of piling up here); request and answer frames obey
-//!   [`Options::with_max_frame_length`].
+//!   peer's QUIC layer instead of piling up here). Frames obey
+//!   [`Options::with_max_frame_length`] as on TCP: each side reads frames up to its own
+//!   limit and sends requests and answers within the limit the peer announced in the
+//!   handshake (a longer request fails with [`Error::FrameTooLarge`] unsent; a longer
+//!   answer becomes an error answer).
 //! * **A peer that vanishes** is noticed by QUIC's idle timeout: with
 //!   [`Options::with_keepalive`]`(interval, timeout)` QUIC sends keep-alives every
 //!   `interval` and gives up after `timeout` of silence; without it, every
@@ -80,6 +83,7 @@ use crate::error::Error;
 use crate::options::Options;
 use crate::tls::config::{TlsClientConfig, TlsServerConfig};
 
+pub(crate) use calls::answer_frame;
 pub use conn::{Connection, Sender};
 pub use endpoint::{Connector, Listener};
 

@@ -98,3 +98,103 @@ pub async fn raw_server_handshake(stream: &mut TcpStream) -> RawHello {
     stream.write_all(&out).await.unwrap();
     hello
 }
+
+/// After values `0..sent` were sent through a `Reconnecting` that lost one connection:
+/// waits until the server has `received` every value still `pending` on the second
+/// connection, then checks that each value arrived or was covered by the reported loss
+/// (`reported`), and that each connection delivered in order.
+pub async fn check_sends_around_a_loss(
+    received: impl Fn() -> Vec<u32>,
+    sent: u32,
+    reported: &[u32],
+    pending: &[u32],
+) {
+    within(async {
+        while pending.iter().any(|n| !received().contains(n)) {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+    let received = received();
+    let vanished: Vec<u32> = (0..sent)
+        .filter(|n| !received.contains(n) && !reported.contains(n))
+        .collect();
+    assert!(vanished.is_empty(), "lost without an error: {vanished:?}");
+    // Each connection delivers in order: the second starts after a reported gap.
+    let first_of_second = received.iter().position(|&n| n == pending[0]).unwrap();
+    assert!(received[..first_of_second].windows(2).all(|w| w[0] < w[1]));
+    assert!(received[first_of_second..].windows(2).all(|w| w[0] < w[1]));
+}
+
+/// A call the server holds (argument `hang`) while `kill_and_restart`, run on a thread
+/// after 200 ms, kills the server and starts it again: the call fails with
+/// `Error::Closed` and is not retried, and the next call reconnects (`calls` counts the
+/// requests the servers saw). Returns what `kill_and_restart` returned.
+pub async fn check_a_call_in_flight_when_the_server_dies<C, R>(
+    client: &mut evowire_net::Reconnecting<u32, u32, C>,
+    hang: u32,
+    kill_and_restart: impl FnOnce() -> R + Send + 'static,
+    calls: impl Fn() -> u32,
+) -> R
+where
+    C: evowire_net::Reconnectable<u32, u32>,
+    R: Send + 'static,
+{
+    assert_eq!(within(client.call(1u32)).await.unwrap(), 2);
+    let killer = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(200));
+        kill_and_restart()
+    });
+    // The handler holds this call until the server dies under it.
+    let err = within(client.call(hang)).await.unwrap_err();
+    assert!(matches!(err, evowire_net::Error::Closed), "{err:?}");
+    let restarted = tokio::task::spawn_blocking(move || killer.join().unwrap())
+        .await
+        .unwrap();
+    // The next call reconnects; the failed one was not sent again.
+    assert_eq!(within(client.call(5u32)).await.unwrap(), 6);
+    assert_eq!(client.connect_count(), 2);
+    assert_eq!(calls(), 3, "1, the hung call, 5");
+    restarted
+}
+
+/// A server on a runtime and thread of its own. [`kill`](Self::kill) drops the runtime,
+/// as a crashed process would drop its sockets: every task ends without a close.
+pub struct ServerThread {
+    pub addr: SocketAddr,
+    kill: tokio::sync::oneshot::Sender<()>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl ServerThread {
+    /// Runs `serve` on a new thread until it ends or the server is killed; `serve` sends
+    /// the address it listens on through its argument first.
+    pub fn start<F, Fut>(serve: F) -> ServerThread
+    where
+        F: FnOnce(std::sync::mpsc::Sender<SocketAddr>) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = ()>,
+    {
+        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+        let (kill, killed) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                tokio::select! {
+                    () = serve(addr_tx) => {}
+                    _ = killed => {}
+                }
+            });
+            drop(rt);
+        });
+        let addr = addr_rx.recv().unwrap();
+        ServerThread { addr, kill, thread }
+    }
+
+    pub fn kill(self) {
+        let _ = self.kill.send(());
+        self.thread.join().unwrap();
+    }
+}
