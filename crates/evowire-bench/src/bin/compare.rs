@@ -3,13 +3,16 @@
 //!
 //! ```text
 //! compare [--k K] [--jobs J] [--datasets a,b] [--formats a,b] [--ops a,b] [--out FILE]
+//!         [--builds DIR,DIR,...]
 //! ```
 //!
 //! For each combination it runs `valgrind --tool=callgrind bench-one <dataset> <format> <op> N`
 //! for N = 1 and N = K (default 3) and reports (Ir(K) - Ir(1)) / (K - 1): the setup (building
 //! the data set and the input bytes) and the first, cold operation cancel out. `bench-one` is
 //! looked up next to this executable, so build both with the same profile
-//! (`run-callgrind.sh` does).
+//! (`run-callgrind.sh` does). With `--builds`, every combination is measured with the
+//! `bench-one` of each directory (separate builds of the same source) and each cell reports
+//! the median; the report lists the cells where the builds disagreed.
 
 use evowire_bench::{run, DatasetKind, Format, Op};
 use std::collections::HashMap;
@@ -25,6 +28,7 @@ struct Args {
     formats: Vec<Format>,
     ops: Vec<Op>,
     out: Option<PathBuf>,
+    builds: Vec<PathBuf>,
 }
 
 fn parse_list<T>(value: &str, parse: impl Fn(&str) -> Option<T>) -> Result<Vec<T>, String> {
@@ -42,6 +46,7 @@ fn parse_args() -> Result<Args, String> {
         formats: Format::ALL.to_vec(),
         ops: Op::ALL.to_vec(),
         out: None,
+        builds: Vec::new(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -53,6 +58,7 @@ fn parse_args() -> Result<Args, String> {
             "--formats" => args.formats = parse_list(&value, Format::parse)?,
             "--ops" => args.ops = parse_list(&value, Op::parse)?,
             "--out" => args.out = Some(PathBuf::from(value)),
+            "--builds" => args.builds = value.split(',').map(PathBuf::from).collect(),
             _ => return Err(format!("unknown flag {flag}")),
         }
     }
@@ -109,26 +115,35 @@ fn callgrind(
 
 type Task = (DatasetKind, Format, Op);
 
+#[derive(Clone, Copy)]
 struct Measured {
     ir_per_op: u64,
     bytes: usize,
 }
 
+/// Every task's measurement with each build (`bench_ones`), in build order.
+type Results = HashMap<(usize, usize, usize), Vec<Option<Measured>>>;
+
 fn measure_all(
-    bench_one: &Path,
+    bench_ones: &[PathBuf],
     tasks: &[Task],
     k: u64,
     jobs: usize,
-) -> Result<HashMap<(usize, usize, usize), Measured>, String> {
-    let queue = Mutex::new(tasks.to_vec());
-    let results = Mutex::new(HashMap::new());
+) -> Result<Results, String> {
+    let runs: Vec<(Task, usize)> = tasks
+        .iter()
+        .flat_map(|&task| (0..bench_ones.len()).map(move |b| (task, b)))
+        .collect();
+    let queue = Mutex::new(runs);
+    let results = Mutex::new(Results::new());
     let failure = Mutex::new(None::<String>);
     std::thread::scope(|scope| {
         for _ in 0..jobs {
             scope.spawn(|| loop {
-                let Some(task) = queue.lock().unwrap().pop() else {
+                let Some((task, build)) = queue.lock().unwrap().pop() else {
                     break;
                 };
+                let bench_one = &bench_ones[build];
                 let measured = callgrind(bench_one, task, 1).and_then(|(ir1, bytes)| {
                     let (irk, _) = callgrind(bench_one, task, k)?;
                     Ok(Measured {
@@ -139,13 +154,18 @@ fn measure_all(
                 match measured {
                     Ok(m) => {
                         eprintln!(
-                            "{:>7} {:>10} {:>15}: {:>13} Ir/op",
+                            "{:>7} {:>10} {:>15}: {:>13} Ir/op (build {})",
                             task.0.name(),
                             task.1.name(),
                             task.2.name(),
-                            m.ir_per_op
+                            m.ir_per_op,
+                            build + 1
                         );
-                        results.lock().unwrap().insert(key(task), m);
+                        let mut results = results.lock().unwrap();
+                        let cell = results
+                            .entry(key(task))
+                            .or_insert_with(|| vec![None; bench_ones.len()]);
+                        cell[build] = Some(m);
                     }
                     Err(e) => {
                         *failure.lock().unwrap() = Some(e);
@@ -159,6 +179,13 @@ fn measure_all(
         Some(e) => Err(e),
         None => Ok(results.into_inner().unwrap()),
     }
+}
+
+/// The median over the builds (the lower middle one for an even count).
+fn median(cell: &[Option<Measured>]) -> Option<Measured> {
+    let mut all: Vec<Measured> = cell.iter().flatten().copied().collect();
+    all.sort_by_key(|m| m.ir_per_op);
+    all.get(all.len().saturating_sub(1) / 2).copied()
 }
 
 fn key((dataset, format, op): Task) -> (usize, usize, usize) {
@@ -210,7 +237,11 @@ fn thousands(n: u64) -> String {
     out
 }
 
-fn report(args: &Args, results: &HashMap<(usize, usize, usize), Measured>) -> String {
+fn report(args: &Args, all: &Results) -> String {
+    let results: HashMap<_, Measured> = all
+        .iter()
+        .filter_map(|(k, cell)| median(cell).map(|m| (*k, m)))
+        .collect();
     let mut md = String::new();
     let _ = writeln!(
         md,
@@ -223,6 +254,18 @@ fn report(args: &Args, results: &HashMap<(usize, usize, usize), Measured>) -> St
         "Ratio = peer ÷ evowire: above 1 means evowire executes fewer instructions.\n"
     );
     let _ = writeln!(md, "Machine: {}\n", machine());
+    if args.builds.len() > 1 {
+        let _ = writeln!(
+            md,
+            "Each cell is the median over {} builds ({}).\n",
+            args.builds.len(),
+            args.builds
+                .iter()
+                .map(|b| format!("`{}`", b.display()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     for &dataset in &args.datasets {
         let ops: Vec<Op> = args
             .ops
@@ -261,24 +304,68 @@ fn report(args: &Args, results: &HashMap<(usize, usize, usize), Measured>) -> St
         }
         md.push('\n');
     }
+    if args.builds.len() > 1 {
+        md.push_str(&spread(args, all));
+    }
     md
+}
+
+/// The cells whose builds disagree, with every build's count.
+fn spread(args: &Args, all: &Results) -> String {
+    let mut lines = Vec::new();
+    for &dataset in &args.datasets {
+        for &format in &args.formats {
+            for &op in &args.ops {
+                let Some(cell) = all.get(&key((dataset, format, op))) else {
+                    continue;
+                };
+                let counts: Vec<u64> = cell.iter().flatten().map(|m| m.ir_per_op).collect();
+                if counts.windows(2).any(|w| w[0] != w[1]) {
+                    let counts: Vec<String> = counts.iter().map(|&n| thousands(n)).collect();
+                    lines.push(format!(
+                        "- {} {} {}: {}",
+                        dataset.name(),
+                        format.name(),
+                        op.name(),
+                        counts.join(" / ")
+                    ));
+                }
+            }
+        }
+    }
+    if lines.is_empty() {
+        format!(
+            "All {} builds gave the same count in every cell.\n",
+            args.builds.len()
+        )
+    } else {
+        format!(
+            "Cells where the builds differ (build 1 / 2 / ...):\n\n{}\n",
+            lines.join("\n")
+        )
+    }
 }
 
 fn main() -> ExitCode {
     let args = match parse_args() {
         Ok(args) => args,
         Err(e) => {
-            eprintln!("compare: {e}\nusage: compare [--k K] [--jobs J] [--datasets a,b] [--formats a,b] [--ops a,b] [--out FILE]");
+            eprintln!("compare: {e}\nusage: compare [--k K] [--jobs J] [--datasets a,b] [--formats a,b] [--ops a,b] [--out FILE] [--builds DIR,DIR,...]");
             return ExitCode::from(2);
         }
     };
-    let bench_one = std::env::current_exe()
-        .expect("current_exe")
-        .with_file_name(format!("bench-one{}", std::env::consts::EXE_SUFFIX));
-    if !bench_one.exists() {
+    let name = format!("bench-one{}", std::env::consts::EXE_SUFFIX);
+    let bench_ones: Vec<PathBuf> = if args.builds.is_empty() {
+        vec![std::env::current_exe()
+            .expect("current_exe")
+            .with_file_name(&name)]
+    } else {
+        args.builds.iter().map(|dir| dir.join(&name)).collect()
+    };
+    if let Some(missing) = bench_ones.iter().find(|b| !b.exists()) {
         eprintln!(
             "compare: {} not found; build the bins first (run-callgrind.sh)",
-            bench_one.display()
+            missing.display()
         );
         return ExitCode::FAILURE;
     }
@@ -294,7 +381,7 @@ fn main() -> ExitCode {
     }
     // Largest work first, so parallel jobs finish together; pop() takes from the end.
     tasks.reverse();
-    let results = match measure_all(&bench_one, &tasks, args.k, args.jobs) {
+    let results = match measure_all(&bench_ones, &tasks, args.k, args.jobs) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("compare: {e}");
