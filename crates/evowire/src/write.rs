@@ -474,21 +474,28 @@ impl<T: Target> Buffered<T> {
         }
     }
 
+    // The slow paths below that return `usize` return the new `self.len`: the fast path
+    // stores it once after both paths meet, so the next write finds the length in a
+    // register instead of reloading it after the (rarely taken) call.
+
     #[cold]
-    fn write_byte_slow(&mut self, byte: u8) {
+    fn write_byte_slow(&mut self, byte: u8) -> usize {
         self.write_all_slow(&[byte]);
+        self.len
     }
 
     #[cold]
-    fn write_tagged_slow<const N: usize>(&mut self, tag: u8, body: [u8; N]) {
+    fn write_tagged_slow<const N: usize>(&mut self, tag: u8, body: [u8; N]) -> usize {
         self.write_all_slow(&[tag]);
         self.append(&body);
+        self.len
     }
 
     #[cold]
-    fn write_short_item_slow(&mut self, tag: u8, body: &[u8]) {
+    fn write_short_item_slow(&mut self, tag: u8, body: &[u8]) -> usize {
         self.write_all_slow(&[tag]);
         self.append(body);
+        self.len
     }
 
     #[cold]
@@ -498,10 +505,11 @@ impl<T: Target> Buffered<T> {
     }
 
     #[cold]
-    fn write_varint_slow(&mut self, wire: WireType, value: u64) {
+    fn write_varint_slow(&mut self, wire: WireType, value: u64) -> usize {
         self.drain();
         // An empty buffer has room for any varint: this write does not come back here.
         let _ = self.write_varint(wire, value);
+        self.len
     }
 
     #[cold]
@@ -559,17 +567,14 @@ impl<T: Target> Write for Buffered<T> {
     #[inline(always)]
     fn write_byte(&mut self, byte: u8) -> Result<()> {
         let len = self.len;
-        match self.buffer.get_mut(len) {
+        self.len = match self.buffer.get_mut(len) {
             Some(slot) => {
                 *slot = byte;
-                self.len = len + 1;
-                Ok(())
+                len + 1
             }
-            None => {
-                self.write_byte_slow(byte);
-                Ok(())
-            }
-        }
+            None => self.write_byte_slow(byte),
+        };
+        Ok(())
     }
 
     #[inline(always)]
@@ -591,7 +596,7 @@ impl<T: Target> Write for Buffered<T> {
                 }
             }
         }
-        self.write_tagged_slow(tag, body);
+        self.len = self.write_tagged_slow(tag, body);
         Ok(())
     }
 
@@ -612,7 +617,7 @@ impl<T: Target> Write for Buffered<T> {
                 return Ok(());
             }
         }
-        self.write_short_item_slow(tag, body);
+        self.len = self.write_short_item_slow(tag, body);
         Ok(())
     }
 
@@ -637,20 +642,15 @@ impl<T: Target> Write for Buffered<T> {
     fn write_varint(&mut self, wire: WireType, value: u64) -> Result<()> {
         // No closure: its captures would be spilled to the stack before the check.
         let start = self.len;
-        match self
+        self.len = match self
             .buffer
             .get_mut(start..)
             .and_then(|rest| rest.first_chunk_mut::<SMALL>())
         {
-            Some(window) => {
-                self.len = start + wire::encode_varint_into(wire, value, window);
-                Ok(())
-            }
-            None => {
-                self.write_varint_slow(wire, value);
-                Ok(())
-            }
-        }
+            Some(window) => start + wire::encode_varint_into(wire, value, window),
+            None => self.write_varint_slow(wire, value),
+        };
+        Ok(())
     }
 
     #[inline(always)]
