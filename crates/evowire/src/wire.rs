@@ -181,6 +181,47 @@ pub fn encode_varint_into(wire: WireType, value: u64, out: &mut [u8; MAX_VARINT_
     }
 }
 
+/// Encodes a varint of at most 32 bits into the front of `out`, as [`encode_varint_into`]
+/// does, and returns the number of bytes written (1 to 5). The 7-bit groups of a value of
+/// 2^18 or more are spread with 32-bit steps and stored with one 4-byte write, so 32-bit
+/// and smaller integers skip the 64-bit steps and their constants.
+#[inline]
+pub(crate) fn encode_varint32_into(
+    wire: WireType,
+    value: u32,
+    out: &mut [u8; MAX_VARINT_LEN],
+) -> usize {
+    let head = wire as u8 | (((value & 0x0f) as u8) << 3);
+    let rest = value >> 4;
+    if rest == 0 {
+        out[0] = head;
+        return 1;
+    }
+    out[0] = head | 0x80;
+    if rest < 0x80 {
+        out[1] = rest as u8;
+        return 2;
+    }
+    if rest < 0x4000 {
+        out[1] = rest as u8 | 0x80;
+        out[2] = (rest >> 7) as u8;
+        return 3;
+    }
+    // `rest` has 15 to 28 significant bits: three or four 7-bit groups.
+    let x = (rest & 0x3fff) | ((rest & 0x0fff_c000) << 2);
+    let x = (x & 0x007f_007f) | ((x & 0x3f80_3f80) << 1);
+    let (marks, len) = if rest < 1 << 21 {
+        (0x8080, 4)
+    } else {
+        (0x0080_8080, 5)
+    };
+    let (_, tail) = out.split_at_mut(1);
+    if let Some(four) = tail.first_chunk_mut::<4>() {
+        *four = (x | marks).to_le_bytes();
+    }
+    len
+}
+
 /// Encodes a 128-bit varint (SPEC §3).
 ///
 /// # Examples
@@ -513,6 +554,29 @@ mod tests {
                     reference_encode(wire, v),
                     "{v:#x}"
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn the_32_bit_encoder_matches_the_64_bit_one() {
+        let mut x = 0x2545_f491u32;
+        let mut values = vec![0, 15, 16, u32::MAX, (1 << 18) - 1, 1 << 18, (1 << 25) - 1];
+        for shift in 0..32 {
+            values.push(1 << shift);
+            values.push((1 << shift) - 1);
+        }
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            values.push(x >> (x % 32));
+        }
+        for v in values {
+            for wire in [WireType::Int, WireType::Sequence, WireType::Variant] {
+                let mut out = [0xa5u8; MAX_VARINT_LEN];
+                let n = encode_varint32_into(wire, v, &mut out);
+                assert_eq!(&out[..n], reference_encode(wire, u64::from(v)), "{v:#x}");
             }
         }
     }

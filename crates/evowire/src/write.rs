@@ -83,6 +83,14 @@ pub trait Write: private::Sealed {
         self.write_small(|out| wire::encode_varint_into(wire, value, out))
     }
 
+    /// [`write_varint`](Write::write_varint) for a value of at most 32 bits, without the
+    /// 64-bit encoder's code.
+    #[doc(hidden)]
+    #[inline]
+    fn write_varint32(&mut self, wire: WireType, value: u32) -> Result<()> {
+        self.write_small(|out| wire::encode_varint32_into(wire, value, out))
+    }
+
     /// Lets `encode` write up to `SMALL` bytes in place and appends the first `n` of
     /// them, where `n` is what `encode` returns. Buffered sinks hand out their own buffer,
     /// so a varint is encoded where it will stay.
@@ -137,6 +145,11 @@ impl<W: Write + ?Sized> Write for &mut W {
     #[inline]
     fn write_varint(&mut self, wire: WireType, value: u64) -> Result<()> {
         (**self).write_varint(wire, value)
+    }
+
+    #[inline]
+    fn write_varint32(&mut self, wire: WireType, value: u32) -> Result<()> {
+        (**self).write_varint32(wire, value)
     }
 
     #[inline]
@@ -513,6 +526,14 @@ impl<T: Target> Buffered<T> {
     }
 
     #[cold]
+    fn write_varint32_slow(&mut self, wire: WireType, value: u32) -> usize {
+        self.drain();
+        // As in `write_varint_slow`: an empty buffer has room.
+        let _ = self.write_varint32(wire, value);
+        self.len
+    }
+
+    #[cold]
     fn write_small_slow(&mut self, encode: impl FnOnce(&mut [u8; SMALL]) -> usize) {
         self.drain();
         // An empty buffer has room for `SMALL` bytes: this write does not come back here.
@@ -654,6 +675,20 @@ impl<T: Target> Write for Buffered<T> {
     }
 
     #[inline(always)]
+    fn write_varint32(&mut self, wire: WireType, value: u32) -> Result<()> {
+        let start = self.len;
+        self.len = match self
+            .buffer
+            .get_mut(start..)
+            .and_then(|rest| rest.first_chunk_mut::<SMALL>())
+        {
+            Some(window) => start + wire::encode_varint32_into(wire, value, window),
+            None => self.write_varint32_slow(wire, value),
+        };
+        Ok(())
+    }
+
+    #[inline(always)]
     fn write_small(&mut self, encode: impl FnOnce(&mut [u8; SMALL]) -> usize) -> Result<()> {
         let window = self
             .buffer
@@ -790,6 +825,12 @@ mod io_write {
         #[inline(always)]
         fn write_varint(&mut self, wire: WireType, value: u64) -> Result<()> {
             self.inner.write_varint(wire, value)?;
+            self.inner.check()
+        }
+
+        #[inline(always)]
+        fn write_varint32(&mut self, wire: WireType, value: u32) -> Result<()> {
+            self.inner.write_varint32(wire, value)?;
             self.inner.check()
         }
 
