@@ -172,7 +172,7 @@ pub fn encode_varint_into(wire: WireType, value: u64, out: &mut [u8; MAX_VARINT_
     if rest >> 56 == 0 {
         // Continuation bits on every group below the highest non-empty one.
         let top = (63 - x.leading_zeros()) & 56;
-        *eight = (x | (0x8080_8080_8080_8080 & ((1u64 << top) - 1))).to_le_bytes();
+        *eight = (x | (0x0080_8080_8080_8080 >> (56 - top))).to_le_bytes();
         2 + (top >> 3) as usize
     } else {
         *eight = (x | 0x8080_8080_8080_8080).to_le_bytes();
