@@ -149,18 +149,19 @@ pub fn encode_varint_into(wire: WireType, value: u64, out: &mut [u8; MAX_VARINT_
         return 1;
     }
     out[0] = head | 0x80;
-    if rest < 0x80 {
-        // Two bytes: values below 2048, the most common multi-byte case.
-        out[1] = rest as u8;
-        return 2;
-    }
     if rest < 0x4000 {
+        if rest < 0x80 {
+            // Two bytes: values below 2048, the most common multi-byte case.
+            out[1] = rest as u8;
+            return 2;
+        }
         // Three bytes: values below 2^18 (ids, counts, durations).
         out[1] = rest as u8 | 0x80;
         out[2] = (rest >> 7) as u8;
         return 3;
     }
-    // `rest` has 15 to 60 significant bits: spread its low 56 bits into 7-bit groups.
+    // `rest` has 15 to 60 significant bits (a large id or timestamp gets here after one
+    // comparison): spread its low 56 bits into 7-bit groups.
     let x = rest & 0x00ff_ffff_ffff_ffff;
     let x = (x & 0x0000_0000_0fff_ffff) | ((x & 0x00ff_ffff_f000_0000) << 4);
     let x = (x & 0x0000_3fff_0000_3fff) | ((x & 0x0fff_c000_0fff_c000) << 2);
