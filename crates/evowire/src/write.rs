@@ -21,6 +21,43 @@ pub use limit::Limited;
 /// The most bytes a single `Write::write_small` call may produce: a 128-bit varint.
 pub(crate) const SMALL: usize = MAX_VARINT_LEN;
 
+/// An unsigned integer written as a varint: `u64`, or `u32` with the shorter encoder.
+pub(crate) trait Varint: Copy {
+    /// The value, if it is below 16 and so fits in the tag byte.
+    fn tag_bits(self) -> Option<u8>;
+
+    /// Encodes the varint into the front of `out` and returns its length.
+    fn encode_into(self, wire: WireType, out: &mut [u8; SMALL]) -> usize;
+
+    /// Writes the varint through the sink's method for this width.
+    fn write_to<W: Write + ?Sized>(self, sink: &mut W, wire: WireType) -> Result<()>;
+}
+
+/// `Varint` for an integer type, its encoder and the sink method that writes it.
+macro_rules! impl_varint {
+    ($int:ty, $encode:path, $write:ident) => {
+        impl Varint for $int {
+            #[inline(always)]
+            fn tag_bits(self) -> Option<u8> {
+                (self < 16).then_some(self as u8)
+            }
+
+            #[inline(always)]
+            fn encode_into(self, wire: WireType, out: &mut [u8; SMALL]) -> usize {
+                $encode(wire, self, out)
+            }
+
+            #[inline(always)]
+            fn write_to<W: Write + ?Sized>(self, sink: &mut W, wire: WireType) -> Result<()> {
+                sink.$write(wire, self)
+            }
+        }
+    };
+}
+
+impl_varint!(u64, wire::encode_varint_into, write_varint);
+impl_varint!(u32, wire::encode_varint32_into, write_varint32);
+
 /// Where the serializer puts bytes. Sealed: implemented by this crate's sinks only.
 ///
 /// The sinks, and what a failed write does:
@@ -517,19 +554,27 @@ impl<T: Target> Buffered<T> {
         self.append(body);
     }
 
-    #[cold]
-    fn write_varint_slow(&mut self, wire: WireType, value: u64) -> usize {
-        self.drain();
-        // An empty buffer has room for any varint: this write does not come back here.
-        let _ = self.write_varint(wire, value);
-        self.len
+    /// `write_varint` and `write_varint32`. No closure: its captures would be spilled to
+    /// the stack before the check.
+    #[inline(always)]
+    fn put_varint<V: Varint>(&mut self, wire: WireType, value: V) -> Result<()> {
+        let start = self.len;
+        self.len = match self
+            .buffer
+            .get_mut(start..)
+            .and_then(|rest| rest.first_chunk_mut::<SMALL>())
+        {
+            Some(window) => start + value.encode_into(wire, window),
+            None => self.put_varint_slow(wire, value),
+        };
+        Ok(())
     }
 
     #[cold]
-    fn write_varint32_slow(&mut self, wire: WireType, value: u32) -> usize {
+    fn put_varint_slow<V: Varint>(&mut self, wire: WireType, value: V) -> usize {
         self.drain();
-        // As in `write_varint_slow`: an empty buffer has room.
-        let _ = self.write_varint32(wire, value);
+        // An empty buffer has room for any varint: this write does not come back here.
+        let _ = self.put_varint(wire, value);
         self.len
     }
 
@@ -661,31 +706,12 @@ impl<T: Target> Write for Buffered<T> {
 
     #[inline(always)]
     fn write_varint(&mut self, wire: WireType, value: u64) -> Result<()> {
-        // No closure: its captures would be spilled to the stack before the check.
-        let start = self.len;
-        self.len = match self
-            .buffer
-            .get_mut(start..)
-            .and_then(|rest| rest.first_chunk_mut::<SMALL>())
-        {
-            Some(window) => start + wire::encode_varint_into(wire, value, window),
-            None => self.write_varint_slow(wire, value),
-        };
-        Ok(())
+        self.put_varint(wire, value)
     }
 
     #[inline(always)]
     fn write_varint32(&mut self, wire: WireType, value: u32) -> Result<()> {
-        let start = self.len;
-        self.len = match self
-            .buffer
-            .get_mut(start..)
-            .and_then(|rest| rest.first_chunk_mut::<SMALL>())
-        {
-            Some(window) => start + wire::encode_varint32_into(wire, value, window),
-            None => self.write_varint32_slow(wire, value),
-        };
-        Ok(())
+        self.put_varint(wire, value)
     }
 
     #[inline(always)]
