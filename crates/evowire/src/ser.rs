@@ -8,7 +8,7 @@ use serde::ser::{self, Serialize};
 use crate::error::{Error, ErrorKind, Result};
 use crate::fixed::{FixedSerializer, FIXED_TOKEN};
 use crate::wire::{self, WireType, TAG_ABSENT, TAG_FIXED32, TAG_FIXED64, TAG_UNIT};
-use crate::write::Write;
+use crate::write::{Varint, Write};
 
 /// A serde serializer that writes evowire bytes into a [`Write`] sink.
 ///
@@ -54,12 +54,13 @@ impl<W: Write> Serializer<W> {
         self.writer
     }
 
+    /// A varint item: one byte when the value fits in the tag, else the sink's encoder
+    /// for the value's width.
     #[inline(always)]
-    fn varint(&mut self, wire: WireType, value: u64) -> Result<()> {
-        if value < 16 {
-            self.writer.write_byte(wire as u8 | ((value as u8) << 3))
-        } else {
-            self.writer.write_varint(wire, value)
+    fn varint<V: Varint>(&mut self, wire: WireType, value: V) -> Result<()> {
+        match value.tag_bits() {
+            Some(bits) => self.writer.write_byte(wire as u8 | (bits << 3)),
+            None => value.write_to(&mut self.writer, wire),
         }
     }
 
@@ -178,7 +179,8 @@ impl<'a, W: Write> ser::Serializer for &'a mut Serializer<W> {
 
     #[inline(always)]
     fn serialize_i32(self, v: i32) -> Result<()> {
-        self.serialize_i64(i64::from(v))
+        // Zig-zag in 32 bits: the same value as through `i64`.
+        self.varint(WireType::Int, ((v as u32) << 1) ^ ((v >> 31) as u32))
     }
 
     #[inline(always)]
@@ -203,7 +205,7 @@ impl<'a, W: Write> ser::Serializer for &'a mut Serializer<W> {
 
     #[inline(always)]
     fn serialize_u32(self, v: u32) -> Result<()> {
-        self.varint(WireType::Int, u64::from(v))
+        self.varint(WireType::Int, v)
     }
 
     #[inline(always)]
@@ -229,7 +231,7 @@ impl<'a, W: Write> ser::Serializer for &'a mut Serializer<W> {
 
     #[inline(always)]
     fn serialize_char(self, v: char) -> Result<()> {
-        self.varint(WireType::Int, u64::from(u32::from(v)))
+        self.varint(WireType::Int, u32::from(v))
     }
 
     #[inline(always)]
@@ -256,7 +258,7 @@ impl<'a, W: Write> ser::Serializer for &'a mut Serializer<W> {
 
     #[inline(always)]
     fn serialize_some<T: ?Sized + Serialize>(self, value: &T) -> Result<()> {
-        self.varint(WireType::Variant, 1)?;
+        self.varint(WireType::Variant, 1u32)?;
         value.serialize(self)
     }
 
@@ -282,7 +284,7 @@ impl<'a, W: Write> ser::Serializer for &'a mut Serializer<W> {
             let tag = WireType::Variant as u8 | ((variant_index as u8) << 3);
             return self.writer.write_tagged(tag, [TAG_UNIT]);
         }
-        self.varint(WireType::Variant, u64::from(variant_index))?;
+        self.varint(WireType::Variant, variant_index)?;
         self.serialize_unit()
     }
 
@@ -306,7 +308,7 @@ impl<'a, W: Write> ser::Serializer for &'a mut Serializer<W> {
         _variant: &'static str,
         value: &T,
     ) -> Result<()> {
-        self.varint(WireType::Variant, u64::from(variant_index))?;
+        self.varint(WireType::Variant, variant_index)?;
         value.serialize(self)
     }
 
@@ -337,7 +339,7 @@ impl<'a, W: Write> ser::Serializer for &'a mut Serializer<W> {
         _variant: &'static str,
         len: usize,
     ) -> Result<Self::SerializeTupleVariant> {
-        self.varint(WireType::Variant, u64::from(variant_index))?;
+        self.varint(WireType::Variant, variant_index)?;
         self.counted::<false>(len)
     }
 
@@ -359,7 +361,7 @@ impl<'a, W: Write> ser::Serializer for &'a mut Serializer<W> {
         _variant: &'static str,
         len: usize,
     ) -> Result<Self::SerializeStructVariant> {
-        self.varint(WireType::Variant, u64::from(variant_index))?;
+        self.varint(WireType::Variant, variant_index)?;
         self.counted::<true>(len)
     }
 

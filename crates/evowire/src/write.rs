@@ -21,6 +21,43 @@ pub use limit::Limited;
 /// The most bytes a single `Write::write_small` call may produce: a 128-bit varint.
 pub(crate) const SMALL: usize = MAX_VARINT_LEN;
 
+/// An unsigned integer written as a varint: `u64`, or `u32` with the shorter encoder.
+pub(crate) trait Varint: Copy {
+    /// The value, if it is below 16 and so fits in the tag byte.
+    fn tag_bits(self) -> Option<u8>;
+
+    /// Encodes the varint into the front of `out` and returns its length.
+    fn encode_into(self, wire: WireType, out: &mut [u8; SMALL]) -> usize;
+
+    /// Writes the varint through the sink's method for this width.
+    fn write_to<W: Write + ?Sized>(self, sink: &mut W, wire: WireType) -> Result<()>;
+}
+
+/// `Varint` for an integer type, its encoder and the sink method that writes it.
+macro_rules! impl_varint {
+    ($int:ty, $encode:path, $write:ident) => {
+        impl Varint for $int {
+            #[inline(always)]
+            fn tag_bits(self) -> Option<u8> {
+                (self < 16).then_some(self as u8)
+            }
+
+            #[inline(always)]
+            fn encode_into(self, wire: WireType, out: &mut [u8; SMALL]) -> usize {
+                $encode(wire, self, out)
+            }
+
+            #[inline(always)]
+            fn write_to<W: Write + ?Sized>(self, sink: &mut W, wire: WireType) -> Result<()> {
+                sink.$write(wire, self)
+            }
+        }
+    };
+}
+
+impl_varint!(u64, wire::encode_varint_into, write_varint);
+impl_varint!(u32, wire::encode_varint32_into, write_varint32);
+
 /// Where the serializer puts bytes. Sealed: implemented by this crate's sinks only.
 ///
 /// The sinks, and what a failed write does:
@@ -83,6 +120,14 @@ pub trait Write: private::Sealed {
         self.write_small(|out| wire::encode_varint_into(wire, value, out))
     }
 
+    /// [`write_varint`](Write::write_varint) for a value of at most 32 bits, without the
+    /// 64-bit encoder's code.
+    #[doc(hidden)]
+    #[inline]
+    fn write_varint32(&mut self, wire: WireType, value: u32) -> Result<()> {
+        self.write_small(|out| wire::encode_varint32_into(wire, value, out))
+    }
+
     /// Lets `encode` write up to `SMALL` bytes in place and appends the first `n` of
     /// them, where `n` is what `encode` returns. Buffered sinks hand out their own buffer,
     /// so a varint is encoded where it will stay.
@@ -137,6 +182,11 @@ impl<W: Write + ?Sized> Write for &mut W {
     #[inline]
     fn write_varint(&mut self, wire: WireType, value: u64) -> Result<()> {
         (**self).write_varint(wire, value)
+    }
+
+    #[inline]
+    fn write_varint32(&mut self, wire: WireType, value: u32) -> Result<()> {
+        (**self).write_varint32(wire, value)
     }
 
     #[inline]
@@ -474,21 +524,28 @@ impl<T: Target> Buffered<T> {
         }
     }
 
+    // The slow paths below that return `usize` return the new `self.len`: the fast path
+    // stores it once after both paths meet, so the next write finds the length in a
+    // register instead of reloading it after the (rarely taken) call.
+
     #[cold]
-    fn write_byte_slow(&mut self, byte: u8) {
+    fn write_byte_slow(&mut self, byte: u8) -> usize {
         self.write_all_slow(&[byte]);
+        self.len
     }
 
     #[cold]
-    fn write_tagged_slow<const N: usize>(&mut self, tag: u8, body: [u8; N]) {
+    fn write_tagged_slow<const N: usize>(&mut self, tag: u8, body: [u8; N]) -> usize {
         self.write_all_slow(&[tag]);
         self.append(&body);
+        self.len
     }
 
     #[cold]
-    fn write_short_item_slow(&mut self, tag: u8, body: &[u8]) {
+    fn write_short_item_slow(&mut self, tag: u8, body: &[u8]) -> usize {
         self.write_all_slow(&[tag]);
         self.append(body);
+        self.len
     }
 
     #[cold]
@@ -497,11 +554,28 @@ impl<T: Target> Buffered<T> {
         self.append(body);
     }
 
+    /// `write_varint` and `write_varint32`. No closure: its captures would be spilled to
+    /// the stack before the check.
+    #[inline(always)]
+    fn put_varint<V: Varint>(&mut self, wire: WireType, value: V) -> Result<()> {
+        let start = self.len;
+        self.len = match self
+            .buffer
+            .get_mut(start..)
+            .and_then(|rest| rest.first_chunk_mut::<SMALL>())
+        {
+            Some(window) => start + value.encode_into(wire, window),
+            None => self.put_varint_slow(wire, value),
+        };
+        Ok(())
+    }
+
     #[cold]
-    fn write_varint_slow(&mut self, wire: WireType, value: u64) {
+    fn put_varint_slow<V: Varint>(&mut self, wire: WireType, value: V) -> usize {
         self.drain();
         // An empty buffer has room for any varint: this write does not come back here.
-        let _ = self.write_varint(wire, value);
+        let _ = self.put_varint(wire, value);
+        self.len
     }
 
     #[cold]
@@ -559,17 +633,14 @@ impl<T: Target> Write for Buffered<T> {
     #[inline(always)]
     fn write_byte(&mut self, byte: u8) -> Result<()> {
         let len = self.len;
-        match self.buffer.get_mut(len) {
+        self.len = match self.buffer.get_mut(len) {
             Some(slot) => {
                 *slot = byte;
-                self.len = len + 1;
-                Ok(())
+                len + 1
             }
-            None => {
-                self.write_byte_slow(byte);
-                Ok(())
-            }
-        }
+            None => self.write_byte_slow(byte),
+        };
+        Ok(())
     }
 
     #[inline(always)]
@@ -591,7 +662,7 @@ impl<T: Target> Write for Buffered<T> {
                 }
             }
         }
-        self.write_tagged_slow(tag, body);
+        self.len = self.write_tagged_slow(tag, body);
         Ok(())
     }
 
@@ -612,7 +683,7 @@ impl<T: Target> Write for Buffered<T> {
                 return Ok(());
             }
         }
-        self.write_short_item_slow(tag, body);
+        self.len = self.write_short_item_slow(tag, body);
         Ok(())
     }
 
@@ -635,22 +706,12 @@ impl<T: Target> Write for Buffered<T> {
 
     #[inline(always)]
     fn write_varint(&mut self, wire: WireType, value: u64) -> Result<()> {
-        // No closure: its captures would be spilled to the stack before the check.
-        let start = self.len;
-        match self
-            .buffer
-            .get_mut(start..)
-            .and_then(|rest| rest.first_chunk_mut::<SMALL>())
-        {
-            Some(window) => {
-                self.len = start + wire::encode_varint_into(wire, value, window);
-                Ok(())
-            }
-            None => {
-                self.write_varint_slow(wire, value);
-                Ok(())
-            }
-        }
+        self.put_varint(wire, value)
+    }
+
+    #[inline(always)]
+    fn write_varint32(&mut self, wire: WireType, value: u32) -> Result<()> {
+        self.put_varint(wire, value)
     }
 
     #[inline(always)]
@@ -790,6 +851,12 @@ mod io_write {
         #[inline(always)]
         fn write_varint(&mut self, wire: WireType, value: u64) -> Result<()> {
             self.inner.write_varint(wire, value)?;
+            self.inner.check()
+        }
+
+        #[inline(always)]
+        fn write_varint32(&mut self, wire: WireType, value: u32) -> Result<()> {
+            self.inner.write_varint32(wire, value)?;
             self.inner.check()
         }
 

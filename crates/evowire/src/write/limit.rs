@@ -148,6 +148,11 @@ impl<W: Write> Write for Limited<W> {
     }
 
     #[inline(always)]
+    fn write_varint32(&mut self, wire: WireType, value: u32) -> Result<()> {
+        self.inner.write_varint32(wire, value)
+    }
+
+    #[inline(always)]
     fn write_medium_item(&mut self, header: [u8; 2], body: &[u8]) -> Result<()> {
         self.inner.write_medium_item(header, body)
     }
