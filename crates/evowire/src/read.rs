@@ -101,6 +101,21 @@ pub trait Read<'de>: private::Sealed {
     /// Bytes consumed so far.
     fn offset(&self) -> u64;
 
+    /// A cheap token for the current position, turned into an offset by
+    /// [`Self::offset_at`] only when one is needed (on an error path).
+    #[doc(hidden)]
+    #[inline(always)]
+    fn mark(&self) -> u64 {
+        self.offset()
+    }
+
+    /// The offset of the position [`Self::mark`] returned `mark` for.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn offset_at(&self, mark: u64) -> u64 {
+        mark
+    }
+
     /// How many bytes are left, when the source knows (a slice does, a stream does not).
     /// Used to refuse length prefixes the input cannot back and to cap preallocation.
     fn remaining_hint(&self) -> Option<usize>;
@@ -364,6 +379,17 @@ impl<'de> Read<'de> for SliceRead<'de> {
     #[inline(always)]
     fn offset(&self) -> u64 {
         (self.len - self.rest.len()) as u64
+    }
+
+    /// The bytes left: already at hand where a read checks them, unlike the offset.
+    #[inline(always)]
+    fn mark(&self) -> u64 {
+        self.rest.len() as u64
+    }
+
+    #[inline(always)]
+    fn offset_at(&self, mark: u64) -> u64 {
+        (self.len as u64).wrapping_sub(mark)
     }
 
     #[inline(always)]

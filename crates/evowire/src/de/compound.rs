@@ -8,7 +8,7 @@ use serde::de::{self, Deserialize, DeserializeSeed, Visitor};
 
 use super::any::AbsentMarker;
 use super::field::Field;
-use super::header::SEQUENCE;
+use super::header::{Mark, Start, SEQUENCE};
 use super::Deserializer;
 use crate::error::{Error, ErrorKind, Result};
 use crate::read::{Read, Reference};
@@ -66,7 +66,8 @@ impl<'de, R: Read<'de>> Deserializer<R> {
         visitor: V,
     ) -> Result<V::Value> {
         if len < 16 {
-            let start = self.read.offset();
+            // The offset is worked out only if an error needs it.
+            let start = Mark(self.read.mark());
             if self
                 .read
                 .take_if(WireType::Sequence as u8 | ((len as u8) << 3))
@@ -107,7 +108,7 @@ impl<'de, R: Read<'de>> Deserializer<R> {
     fn visit_sequence_inline<const MARKERS: u8, const SITE: u8, V: Visitor<'de>>(
         &mut self,
         count: usize,
-        start: u64,
+        start: impl Start,
         limit: usize,
         visitor: V,
     ) -> Result<V::Value> {
@@ -126,9 +127,10 @@ impl<'de, R: Read<'de>> Deserializer<R> {
             limit,
             hint: Cell::new(None),
         };
-        let value = visitor
-            .visit_seq(Inlined::<_, SITE>(&mut access))
-            .map_err(|e: Error| e.or_offset(start))?;
+        let value = match visitor.visit_seq(Inlined::<_, SITE>(&mut access)) {
+            Ok(value) => value,
+            Err(e) => return Err(e.or_offset(start.offset(&access.de.read))),
+        };
         let rest = access.remaining + excess;
         let hint = access.hint;
         self.release(&hint);
