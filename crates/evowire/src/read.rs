@@ -88,6 +88,26 @@ pub trait Read<'de>: private::Sealed {
         None
     }
 
+    /// Takes a sequence header byte equal to `header` and the `len` fixed32 items after it,
+    /// if the input starts with them; returns the items (five bytes each) and the input from
+    /// the first item on, for [`Self::rewind_run`]. Otherwise takes nothing and returns
+    /// `None`. A fast path for tuples and structs of `f32`.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn take_fixed32_run(&mut self, header: u8, len: usize) -> Option<(&'de [u8], &'de [u8])> {
+        let _ = (header, len);
+        None
+    }
+
+    /// Goes back into a run taken with [`Self::take_fixed32_run`]: `rest` is a tail of
+    /// what it returned as the input from the first item on. Only readers that hand out
+    /// runs are ever asked to.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn rewind_run(&mut self, rest: &'de [u8]) {
+        let _ = rest;
+    }
+
     /// Takes `len` bytes, borrowed when the input allows it, else copied into `scratch`.
     fn take_bytes<'s>(
         &'s mut self,
@@ -360,6 +380,25 @@ impl<'de> Read<'de> for SliceRead<'de> {
         let (head, tail) = rest.split_at_checked(len)?;
         self.rest = tail;
         Some(head)
+    }
+
+    #[inline(always)]
+    fn take_fixed32_run(&mut self, header: u8, len: usize) -> Option<(&'de [u8], &'de [u8])> {
+        let (&first, after) = self.rest.split_first()?;
+        if first != header {
+            return None;
+        }
+        let (items, tail) = after.split_at_checked(len.checked_mul(5)?)?;
+        if !items.iter().step_by(5).all(|&tag| tag == wire::TAG_FIXED32) {
+            return None;
+        }
+        self.rest = tail;
+        Some((items, after))
+    }
+
+    #[inline(always)]
+    fn rewind_run(&mut self, rest: &'de [u8]) {
+        self.rest = rest;
     }
 
     #[inline(always)]

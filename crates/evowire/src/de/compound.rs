@@ -68,6 +68,15 @@ impl<'de, R: Read<'de>> Deserializer<R> {
         if len < 16 {
             // The offset is worked out only if an error needs it.
             let start = Mark(self.read.mark());
+            // A value the size of `len` floats may be a tuple or struct of `f32`: if the
+            // items are all fixed32, they are taken in one step (see `run`). The test is
+            // on a constant, so other visitors carry no trace of this path.
+            if len > 0 && core::mem::size_of::<V::Value>() == 4 * len {
+                let header = WireType::Sequence as u8 | ((len as u8) << 3);
+                if let Some((items, from)) = self.read.take_fixed32_run(header, len) {
+                    return self.visit_run::<MARKERS, SITE, V>(items, from, start, visitor);
+                }
+            }
             if self
                 .read
                 .take_if(WireType::Sequence as u8 | ((len as u8) << 3))
@@ -172,11 +181,11 @@ pub(super) const AS_MISSING: u8 = 1;
 /// `Value`: the marker is handed over as a value.
 pub(super) const AS_VALUE: u8 = 2;
 
-struct SeqAccess<'a, R, const MARKERS: u8> {
-    de: &'a mut Deserializer<R>,
-    remaining: usize,
-    limit: usize,
-    hint: Cell<Option<usize>>,
+pub(super) struct SeqAccess<'a, R, const MARKERS: u8> {
+    pub(super) de: &'a mut Deserializer<R>,
+    pub(super) remaining: usize,
+    pub(super) limit: usize,
+    pub(super) hint: Cell<Option<usize>>,
 }
 
 impl<'de, R: Read<'de>, const MARKERS: u8> de::SeqAccess<'de> for SeqAccess<'_, R, MARKERS> {
