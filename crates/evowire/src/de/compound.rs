@@ -50,8 +50,9 @@ impl<'de, R: Read<'de>> Deserializer<R> {
     /// A tuple, array or struct of `len` items: small and fixed, so worth inlining into the
     /// caller's visitor.
     ///
-    /// The common case, a one-byte header announcing exactly `len` items, is read inline;
-    /// every other header goes out of line. That keeps the inlined body small, and with
+    /// The common case, a one-byte header announcing exactly `len` items, is read inline
+    /// (for a value that may be a run of floats, only the run is); every other header goes
+    /// out of line. That keeps the inlined body small, and with
     /// the count a constant, LLVM folds the per-element counter checks of a derived
     /// visitor away.
     ///
@@ -65,18 +66,43 @@ impl<'de, R: Read<'de>> Deserializer<R> {
         target: &'static str,
         visitor: V,
     ) -> Result<V::Value> {
+        // A value the size of `len` floats may be a tuple or struct of `f32`: if the items
+        // are all fixed32, they are taken in one step (see `run`), and anything else goes
+        // out of line, so that what is inlined is that step alone. The test is on
+        // constants: other visitors carry no trace of this path.
+        if len > 0 && len < 16 && core::mem::size_of::<V::Value>() == 4 * len {
+            let start = Mark(self.read.mark());
+            let header = WireType::Sequence as u8 | ((len as u8) << 3);
+            if let Some((items, from)) = self.read.take_fixed32_run(header, len) {
+                return self.visit_run::<MARKERS, SITE, V>(items, from, start, visitor);
+            }
+            return self.fixed_items::<MARKERS, SITE, V>(len, target, visitor);
+        }
+        self.fixed_items_inline::<MARKERS, SITE, V>(len, target, visitor)
+    }
+
+    /// [`Self::fixed`] for a value that may be a run of floats but is not.
+    #[inline(never)]
+    fn fixed_items<const MARKERS: u8, const SITE: u8, V: Visitor<'de>>(
+        &mut self,
+        len: usize,
+        target: &'static str,
+        visitor: V,
+    ) -> Result<V::Value> {
+        self.fixed_items_inline::<MARKERS, SITE, V>(len, target, visitor)
+    }
+
+    /// The items of [`Self::fixed`] read one by one.
+    #[inline(always)]
+    fn fixed_items_inline<const MARKERS: u8, const SITE: u8, V: Visitor<'de>>(
+        &mut self,
+        len: usize,
+        target: &'static str,
+        visitor: V,
+    ) -> Result<V::Value> {
         if len < 16 {
             // The offset is worked out only if an error needs it.
             let start = Mark(self.read.mark());
-            // A value the size of `len` floats may be a tuple or struct of `f32`: if the
-            // items are all fixed32, they are taken in one step (see `run`). The test is
-            // on a constant, so other visitors carry no trace of this path.
-            if len > 0 && core::mem::size_of::<V::Value>() == 4 * len {
-                let header = WireType::Sequence as u8 | ((len as u8) << 3);
-                if let Some((items, from)) = self.read.take_fixed32_run(header, len) {
-                    return self.visit_run::<MARKERS, SITE, V>(items, from, start, visitor);
-                }
-            }
             if self
                 .read
                 .take_if(WireType::Sequence as u8 | ((len as u8) << 3))
