@@ -384,6 +384,24 @@ impl<'de> Read<'de> for SliceRead<'de> {
 
     #[inline(always)]
     fn take_fixed32_run(&mut self, header: u8, len: usize) -> Option<(&'de [u8], &'de [u8])> {
+        if len <= 3 {
+            // The header and up to three items fit in 16 bytes: one masked comparison
+            // checks all their tags (a run at the very end of a shorter input goes the
+            // general way).
+            let window = u128::from_le_bytes(*self.rest.first_chunk::<16>()?);
+            let (mut mask, mut want) = (0xffu128, u128::from(header));
+            for i in 0..len {
+                mask |= 0xff << (8 * (1 + 5 * i));
+                want |= u128::from(wire::TAG_FIXED32) << (8 * (1 + 5 * i));
+            }
+            if window & mask != want {
+                return None;
+            }
+            let after = self.rest.get(1..)?;
+            let (items, tail) = after.split_at_checked(5 * len)?;
+            self.rest = tail;
+            return Some((items, after));
+        }
         let (&first, after) = self.rest.split_first()?;
         if first != header {
             return None;

@@ -285,6 +285,12 @@ mod tests {
             Ok((7, 1.25f32.to_bits() as i32))
         );
         assert_eq!(both::<(char, f32)>(&bytes, 8), Ok(('\u{7}', 1.25)));
+        // Runs followed by more input, as in a sequence.
+        let mut list = vec![0x1b];
+        for _ in 0..3 {
+            list.extend_from_slice(&bytes);
+        }
+        assert_eq!(both::<Vec<(u32, f32)>>(&list, 8), Ok(vec![(7, 1.25); 3]));
         // Errors and their offsets are the general ones: a surrogate is no char, a fixed32
         // item no string.
         let err = both::<(f32, char)>(&run(0x13, &[0, 0xd800]), 8).unwrap_err();
@@ -331,7 +337,7 @@ mod tests {
         fn any_bytes_decode_alike_from_a_slice_and_a_reader(
             items in proptest::collection::vec((any::<bool>(), any::<u32>()), 0..5),
             header in prop_oneof![Just(0x13u8), Just(0x1b), any::<u8>()],
-            noise in proptest::collection::vec(any::<u8>(), 0..3),
+            noise in proptest::collection::vec(any::<u8>(), 0..8),
         ) {
             let mut bytes = vec![header];
             for (is_fixed32, bits) in items {
