@@ -291,6 +291,8 @@ mod tests {
             list.extend_from_slice(&bytes);
         }
         assert_eq!(both::<Vec<(u32, f32)>>(&list, 8), Ok(vec![(7, 1.25); 3]));
+        let pair = (f32::from_bits(7), 1.25f32.to_bits());
+        assert_eq!(both::<Vec<(f32, u32)>>(&list, 8), Ok(vec![pair; 3]));
         // Errors and their offsets are the general ones: a surrogate is no char, a fixed32
         // item no string.
         let err = both::<(f32, char)>(&run(0x13, &[0, 0xd800]), 8).unwrap_err();
