@@ -88,6 +88,26 @@ pub trait Read<'de>: private::Sealed {
         None
     }
 
+    /// Takes a sequence header byte equal to `header` and the `len` fixed32 items after it,
+    /// if the input starts with them; returns the items (five bytes each) and the input from
+    /// the first item on, for [`Self::rewind_run`]. Otherwise takes nothing and returns
+    /// `None`. A fast path for tuples and structs of `f32`.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn take_fixed32_run(&mut self, header: u8, len: usize) -> Option<(&'de [u8], &'de [u8])> {
+        let _ = (header, len);
+        None
+    }
+
+    /// Goes back into a run taken with [`Self::take_fixed32_run`]: `rest` is a tail of
+    /// what it returned as the input from the first item on. Only readers that hand out
+    /// runs are ever asked to.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn rewind_run(&mut self, rest: &'de [u8]) {
+        let _ = rest;
+    }
+
     /// Takes `len` bytes, borrowed when the input allows it, else copied into `scratch`.
     fn take_bytes<'s>(
         &'s mut self,
@@ -100,6 +120,21 @@ pub trait Read<'de>: private::Sealed {
 
     /// Bytes consumed so far.
     fn offset(&self) -> u64;
+
+    /// A cheap token for the current position, turned into an offset by
+    /// [`Self::offset_at`] only when one is needed (on an error path).
+    #[doc(hidden)]
+    #[inline(always)]
+    fn mark(&self) -> u64 {
+        self.offset()
+    }
+
+    /// The offset of the position [`Self::mark`] returned `mark` for.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn offset_at(&self, mark: u64) -> u64 {
+        mark
+    }
 
     /// How many bytes are left, when the source knows (a slice does, a stream does not).
     /// Used to refuse length prefixes the input cannot back and to cap preallocation.
@@ -348,6 +383,43 @@ impl<'de> Read<'de> for SliceRead<'de> {
     }
 
     #[inline(always)]
+    fn take_fixed32_run(&mut self, header: u8, len: usize) -> Option<(&'de [u8], &'de [u8])> {
+        if len <= 3 {
+            // The header and up to three items fit in 16 bytes: one masked comparison
+            // checks all their tags (a run at the very end of a shorter input goes the
+            // general way).
+            let window = u128::from_le_bytes(*self.rest.first_chunk::<16>()?);
+            let (mut mask, mut want) = (0xffu128, u128::from(header));
+            for i in 0..len {
+                mask |= 0xff << (8 * (1 + 5 * i));
+                want |= u128::from(wire::TAG_FIXED32) << (8 * (1 + 5 * i));
+            }
+            if window & mask != want {
+                return None;
+            }
+            let after = self.rest.get(1..)?;
+            let (items, tail) = after.split_at_checked(5 * len)?;
+            self.rest = tail;
+            return Some((items, after));
+        }
+        let (&first, after) = self.rest.split_first()?;
+        if first != header {
+            return None;
+        }
+        let (items, tail) = after.split_at_checked(len.checked_mul(5)?)?;
+        if !items.iter().step_by(5).all(|&tag| tag == wire::TAG_FIXED32) {
+            return None;
+        }
+        self.rest = tail;
+        Some((items, after))
+    }
+
+    #[inline(always)]
+    fn rewind_run(&mut self, rest: &'de [u8]) {
+        self.rest = rest;
+    }
+
+    #[inline(always)]
     fn take_bytes<'s>(
         &'s mut self,
         len: usize,
@@ -364,6 +436,17 @@ impl<'de> Read<'de> for SliceRead<'de> {
     #[inline(always)]
     fn offset(&self) -> u64 {
         (self.len - self.rest.len()) as u64
+    }
+
+    /// The bytes left: already at hand where a read checks them, unlike the offset.
+    #[inline(always)]
+    fn mark(&self) -> u64 {
+        self.rest.len() as u64
+    }
+
+    #[inline(always)]
+    fn offset_at(&self, mark: u64) -> u64 {
+        (self.len as u64).wrapping_sub(mark)
     }
 
     #[inline(always)]

@@ -8,7 +8,7 @@ use serde::de::{self, Deserialize, DeserializeSeed, Visitor};
 
 use super::any::AbsentMarker;
 use super::field::Field;
-use super::header::SEQUENCE;
+use super::header::{Mark, Start, SEQUENCE};
 use super::Deserializer;
 use crate::error::{Error, ErrorKind, Result};
 use crate::read::{Read, Reference};
@@ -50,8 +50,9 @@ impl<'de, R: Read<'de>> Deserializer<R> {
     /// A tuple, array or struct of `len` items: small and fixed, so worth inlining into the
     /// caller's visitor.
     ///
-    /// The common case, a one-byte header announcing exactly `len` items, is read inline;
-    /// every other header goes out of line. That keeps the inlined body small, and with
+    /// The common case, a one-byte header announcing exactly `len` items, is read inline
+    /// (for a value that may be a run of floats, only the run is); every other header goes
+    /// out of line. That keeps the inlined body small, and with
     /// the count a constant, LLVM folds the per-element counter checks of a derived
     /// visitor away.
     ///
@@ -65,8 +66,43 @@ impl<'de, R: Read<'de>> Deserializer<R> {
         target: &'static str,
         visitor: V,
     ) -> Result<V::Value> {
+        // A value the size of `len` floats may be a tuple or struct of `f32`: if the items
+        // are all fixed32, they are taken in one step (see `run`), and anything else goes
+        // out of line, so that what is inlined is that step alone. The test is on
+        // constants: other visitors carry no trace of this path.
+        if len > 0 && len < 16 && core::mem::size_of::<V::Value>() == 4 * len {
+            let start = Mark(self.read.mark());
+            let header = WireType::Sequence as u8 | ((len as u8) << 3);
+            if let Some((items, from)) = self.read.take_fixed32_run(header, len) {
+                return self.visit_run::<MARKERS, SITE, V>(items, from, start, visitor);
+            }
+            return self.fixed_items::<MARKERS, SITE, V>(len, target, visitor);
+        }
+        self.fixed_items_inline::<MARKERS, SITE, V>(len, target, visitor)
+    }
+
+    /// [`Self::fixed`] for a value that may be a run of floats but is not.
+    #[inline(never)]
+    fn fixed_items<const MARKERS: u8, const SITE: u8, V: Visitor<'de>>(
+        &mut self,
+        len: usize,
+        target: &'static str,
+        visitor: V,
+    ) -> Result<V::Value> {
+        self.fixed_items_inline::<MARKERS, SITE, V>(len, target, visitor)
+    }
+
+    /// The items of [`Self::fixed`] read one by one.
+    #[inline(always)]
+    fn fixed_items_inline<const MARKERS: u8, const SITE: u8, V: Visitor<'de>>(
+        &mut self,
+        len: usize,
+        target: &'static str,
+        visitor: V,
+    ) -> Result<V::Value> {
         if len < 16 {
-            let start = self.read.offset();
+            // The offset is worked out only if an error needs it.
+            let start = Mark(self.read.mark());
             if self
                 .read
                 .take_if(WireType::Sequence as u8 | ((len as u8) << 3))
@@ -107,7 +143,7 @@ impl<'de, R: Read<'de>> Deserializer<R> {
     fn visit_sequence_inline<const MARKERS: u8, const SITE: u8, V: Visitor<'de>>(
         &mut self,
         count: usize,
-        start: u64,
+        start: impl Start,
         limit: usize,
         visitor: V,
     ) -> Result<V::Value> {
@@ -126,9 +162,10 @@ impl<'de, R: Read<'de>> Deserializer<R> {
             limit,
             hint: Cell::new(None),
         };
-        let value = visitor
-            .visit_seq(Inlined::<_, SITE>(&mut access))
-            .map_err(|e: Error| e.or_offset(start))?;
+        let value = match visitor.visit_seq(Inlined::<_, SITE>(&mut access)) {
+            Ok(value) => value,
+            Err(e) => return Err(e.or_offset(start.offset(&access.de.read))),
+        };
         let rest = access.remaining + excess;
         let hint = access.hint;
         self.release(&hint);
@@ -170,11 +207,11 @@ pub(super) const AS_MISSING: u8 = 1;
 /// `Value`: the marker is handed over as a value.
 pub(super) const AS_VALUE: u8 = 2;
 
-struct SeqAccess<'a, R, const MARKERS: u8> {
-    de: &'a mut Deserializer<R>,
-    remaining: usize,
-    limit: usize,
-    hint: Cell<Option<usize>>,
+pub(super) struct SeqAccess<'a, R, const MARKERS: u8> {
+    pub(super) de: &'a mut Deserializer<R>,
+    pub(super) remaining: usize,
+    pub(super) limit: usize,
+    pub(super) hint: Cell<Option<usize>>,
 }
 
 impl<'de, R: Read<'de>, const MARKERS: u8> de::SeqAccess<'de> for SeqAccess<'_, R, MARKERS> {

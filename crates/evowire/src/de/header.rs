@@ -69,11 +69,17 @@ impl<'de, R: Read<'de>> Deserializer<R> {
         }
     }
 
+    /// Takes one level of nesting for a compound starting at `start`, or fails at the limit.
     #[inline(always)]
-    pub(super) fn enter(&mut self, start: u64) -> Result<()> {
-        self.can_enter(start)?;
-        self.depth_left -= 1;
-        Ok(())
+    pub(super) fn enter(&mut self, start: impl Start) -> Result<()> {
+        // One subtraction both tests and takes the level.
+        match self.depth_left.checked_sub(1) {
+            Some(left) => {
+                self.depth_left = left;
+                Ok(())
+            }
+            None => Err(too_deep(start.offset(&self.read))),
+        }
     }
 
     /// Fails as [`Self::enter`] would at the depth limit, without taking a level: for a
@@ -320,6 +326,30 @@ impl<'de, R: Read<'de>> Deserializer<R> {
             format!("expected {expected} for {target}, found {found} (tag 0x{tag:02x})")
         };
         Error::with_message(kind, Some(start), message)
+    }
+}
+
+/// Where an item starts: its offset, or a [`Mark`] turned into one only where an error
+/// needs it.
+pub(super) trait Start: Copy {
+    fn offset<'de, R: Read<'de>>(self, read: &R) -> u64;
+}
+
+impl Start for u64 {
+    #[inline(always)]
+    fn offset<'de, R: Read<'de>>(self, _read: &R) -> u64 {
+        self
+    }
+}
+
+/// A position taken with [`Read::mark`].
+#[derive(Clone, Copy)]
+pub(super) struct Mark(pub(super) u64);
+
+impl Start for Mark {
+    #[inline(always)]
+    fn offset<'de, R: Read<'de>>(self, read: &R) -> u64 {
+        read.offset_at(self.0)
     }
 }
 

@@ -7,6 +7,7 @@
 //!   common header path), and the errors they raise;
 //! * `skip`: skipping items of any type (SPEC §8);
 //! * `compound`: sequences, structs, tuples, maps and packed sequences, with their accesses;
+//! * `run`: tuples and structs whose items are all fixed32, taken in one step;
 //! * `enums`: variant headers, `Option` and the enum accesses;
 //! * `field`: the deserializer a struct field is read with, where an absent-field marker
 //!   may stand for the item;
@@ -19,6 +20,7 @@ pub(crate) mod derive;
 mod enums;
 mod field;
 mod header;
+mod run;
 mod skip;
 mod typed;
 

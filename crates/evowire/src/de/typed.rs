@@ -9,7 +9,7 @@ use serde::de::{self, Visitor};
 use super::any::VALUE_TOKEN;
 use super::compound::{Inlined, MapAccess, AS_MISSING, COMMON, REJECT};
 use super::enums::EnumAccess;
-use super::header::SEQUENCE;
+use super::header::{Mark, Start, SEQUENCE};
 use super::Deserializer;
 use crate::error::{Error, ErrorKind, Result};
 use crate::packed::PACKED_TOKEN;
@@ -99,15 +99,19 @@ impl<'de, R: Read<'de>> Deserializer<R> {
         &mut self,
         visitor: V,
     ) -> Result<V::Value> {
-        let start = self.read.offset();
+        // The offset is worked out only if an error needs it.
+        let start = Mark(self.read.mark());
         match self.read.take_borrowed_bytes_item() {
             // Nothing but tail calls off the ASCII path: no stack frame where this is
             // outlined.
             Some(bytes) => match crate::text::ascii(bytes) {
-                Some(s) if bytes.len() <= self.max_len => visitor
-                    .visit_borrowed_str(s)
-                    .map_err(|e: Error| e.or_offset(start)),
-                _ => self.borrowed_str_slow(bytes, start, visitor),
+                Some(s) if bytes.len() <= self.max_len => {
+                    match visitor.visit_borrowed_str::<Error>(s) {
+                        Ok(value) => Ok(value),
+                        Err(e) => Err(e.or_offset(start.offset(&self.read))),
+                    }
+                }
+                _ => self.borrowed_str_slow(bytes, start.offset(&self.read), visitor),
             },
             None => self.str_general::<FIELD, V>(visitor),
         }
