@@ -105,16 +105,10 @@ impl<W: Write> Serializer<W> {
 
     /// Starts a sequence or map: counted when its length is known, else buffered.
     #[inline(always)]
-    fn seq(&mut self, len: Option<usize>, per_entry: usize) -> Result<SeqCompound<'_, W>> {
+    fn seq<const PER_ENTRY: usize>(&mut self, len: Option<usize>) -> Result<SeqCompound<'_, W>> {
         match len {
             Some(len) => {
-                let items = len.checked_mul(per_entry).ok_or_else(|| {
-                    Error::new(
-                        ErrorKind::LengthOverflow,
-                        None,
-                        "map length overflows usize",
-                    )
-                })?;
+                let items = entries_to_items::<PER_ENTRY>(len)?;
                 Ok(SeqCompound::Counted(self.counted::<false>(items)?))
             }
             None => Ok(self.buffered_seq()),
@@ -136,6 +130,30 @@ impl<W: Write> Serializer<W> {
     fn finish_buffered(&mut self, written: usize, buffer: &[u8]) -> Result<()> {
         self.header(WireType::Sequence, written)?;
         self.writer.write_all(buffer)
+    }
+
+    /// A sequence (`PER_ENTRY` 1) or map (2) of `len` entries from `iter`, each written by
+    /// `write`: its header, then the entries, counted in a register, then the check that
+    /// the iterator gave as many entries as it announced.
+    #[inline(always)]
+    fn counted_run<const PER_ENTRY: usize, I: Iterator>(
+        &mut self,
+        len: usize,
+        iter: I,
+        mut write: impl FnMut(&mut Self, I::Item) -> Result<()>,
+    ) -> Result<()> {
+        let items = entries_to_items::<PER_ENTRY>(len)?;
+        self.header(WireType::Sequence, items)?;
+        let mut written = 0usize;
+        for entry in iter {
+            written += 1;
+            write(self, entry)?;
+        }
+        if written == len {
+            Ok(())
+        } else {
+            Err(length_mismatch(items, written.saturating_mul(PER_ENTRY)))
+        }
     }
 
     /// Starts a struct, tuple or variant body: the length is always known.
@@ -314,7 +332,7 @@ impl<'a, W: Write> ser::Serializer for &'a mut Serializer<W> {
 
     #[inline(always)]
     fn serialize_seq(self, len: Option<usize>) -> Result<Self::SerializeSeq> {
-        self.seq(len, 1)
+        self.seq::<1>(len)
     }
 
     #[inline(always)]
@@ -345,7 +363,7 @@ impl<'a, W: Write> ser::Serializer for &'a mut Serializer<W> {
 
     #[inline(always)]
     fn serialize_map(self, len: Option<usize>) -> Result<Self::SerializeMap> {
-        self.seq(len, 2)
+        self.seq::<2>(len)
     }
 
     #[inline(always)]
@@ -363,6 +381,54 @@ impl<'a, W: Write> ser::Serializer for &'a mut Serializer<W> {
     ) -> Result<Self::SerializeStructVariant> {
         self.varint(WireType::Variant, variant_index)?;
         self.counted::<true>(len)
+    }
+
+    /// A sequence whose iterator knows its length streams its items straight to the sink,
+    /// counting them in a local; any other goes through `SeqCompound`. The bytes are the
+    /// same either way.
+    #[inline(always)]
+    fn collect_seq<I>(self, iter: I) -> Result<()>
+    where
+        I: IntoIterator,
+        I::Item: Serialize,
+    {
+        let iter = iter.into_iter();
+        match exact_len(&iter) {
+            Some(len) => self.counted_run::<1, _>(len, iter, |ser, item| item.serialize(ser)),
+            None => {
+                let mut seq = self.buffered_seq();
+                for item in iter {
+                    seq.item(&item)?;
+                }
+                seq.finish()
+            }
+        }
+    }
+
+    /// As `collect_seq`: a map whose iterator knows its length is written without the
+    /// `SeqCompound` in between.
+    #[inline(always)]
+    fn collect_map<K, V, I>(self, iter: I) -> Result<()>
+    where
+        K: Serialize,
+        V: Serialize,
+        I: IntoIterator<Item = (K, V)>,
+    {
+        let iter = iter.into_iter();
+        match exact_len(&iter) {
+            Some(len) => self.counted_run::<2, _>(len, iter, |ser, (key, value)| {
+                key.serialize(&mut *ser)?;
+                value.serialize(ser)
+            }),
+            None => {
+                let mut map = self.buffered_seq();
+                for (key, value) in iter {
+                    map.item(&key)?;
+                    map.item(&value)?;
+                }
+                map.finish()
+            }
+        }
     }
 
     #[cfg(not(feature = "std"))]
@@ -463,6 +529,27 @@ impl<W: Write> SeqCompound<'_, W> {
             } => ser.finish_buffered(written, &buffer),
         }
     }
+}
+
+/// The length of an iterator that knows it exactly, as serde's `collect_seq` reads it.
+#[inline(always)]
+fn exact_len<I: Iterator>(iter: &I) -> Option<usize> {
+    match iter.size_hint() {
+        (lo, Some(hi)) if lo == hi => Some(lo),
+        _ => None,
+    }
+}
+
+/// The item count of `len` entries of `PER_ENTRY` items each (a map entry is two items).
+#[inline(always)]
+fn entries_to_items<const PER_ENTRY: usize>(len: usize) -> Result<usize> {
+    len.checked_mul(PER_ENTRY).ok_or_else(|| {
+        Error::new(
+            ErrorKind::LengthOverflow,
+            None,
+            "map length overflows usize",
+        )
+    })
 }
 
 #[cold]
@@ -601,5 +688,94 @@ impl<W: Write> ser::SerializeStructVariant for Compound<'_, W, true> {
     #[inline(always)]
     fn end(self) -> Result<()> {
         self.finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use alloc::string::ToString;
+    use alloc::vec::Vec;
+
+    use serde::ser::{SerializeMap, SerializeSeq, Serializer as _};
+
+    use super::Serializer;
+
+    /// Yields `yields` items while announcing exactly `announced`.
+    struct Lying {
+        announced: usize,
+        yields: usize,
+    }
+
+    impl Iterator for Lying {
+        type Item = u8;
+
+        fn next(&mut self) -> Option<u8> {
+            self.yields = self.yields.checked_sub(1)?;
+            Some(7)
+        }
+
+        fn size_hint(&self) -> (usize, Option<usize>) {
+            (self.announced, Some(self.announced))
+        }
+    }
+
+    fn encode(f: impl FnOnce(&mut Serializer<&mut Vec<u8>>) -> crate::Result<()>) -> Vec<u8> {
+        let mut out = Vec::new();
+        f(&mut Serializer::new(&mut out)).unwrap();
+        out
+    }
+
+    #[test]
+    fn collected_sequences_and_maps_match_the_element_by_element_bytes() {
+        let items: Vec<u32> = (0..40).map(|i| i * 1000).collect();
+        let streamed = encode(|s| s.collect_seq(&items));
+        let by_element = encode(|s| {
+            let mut seq = s.serialize_seq(Some(items.len()))?;
+            items.iter().try_for_each(|i| seq.serialize_element(i))?;
+            SerializeSeq::end(seq)
+        });
+        let unknown = encode(|s| s.collect_seq(items.iter().filter(|_| true)));
+        assert_eq!(streamed, by_element);
+        assert_eq!(streamed, unknown);
+
+        let entries = [(1u8, "one"), (200, "two hundred and more"), (3, "")];
+        let streamed = encode(|s| s.collect_map(entries.iter().map(|(k, v)| (k, v))));
+        let by_entry = encode(|s| {
+            let mut map = s.serialize_map(Some(entries.len()))?;
+            entries
+                .iter()
+                .try_for_each(|(k, v)| map.serialize_entry(k, v))?;
+            SerializeMap::end(map)
+        });
+        let unknown =
+            encode(|s| s.collect_map(entries.iter().filter(|_| true).map(|(k, v)| (k, v))));
+        assert_eq!(streamed, by_entry);
+        assert_eq!(streamed, unknown);
+        assert_eq!(streamed[0], 0x03 | (6 << 3));
+    }
+
+    #[test]
+    fn an_iterator_that_misstates_its_length_fails() {
+        for (announced, yields) in [(3, 2), (2, 3), (0, 1), (1, 0)] {
+            let mut out = Vec::new();
+            let e = Serializer::new(&mut out)
+                .collect_seq(Lying { announced, yields })
+                .unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                alloc::format!("the Serialize impl declared {announced} items but wrote {yields}")
+            );
+
+            let pairs = Lying { announced, yields }.map(|b| (b, b));
+            let e = Serializer::new(&mut out).collect_map(pairs).unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                alloc::format!(
+                    "the Serialize impl declared {} items but wrote {}",
+                    2 * announced,
+                    2 * yields
+                )
+            );
+        }
     }
 }

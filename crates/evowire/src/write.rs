@@ -873,3 +873,40 @@ mod io_write {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use alloc::vec::Vec;
+
+    use super::{Buffered, Write, CHUNK};
+
+    /// Short and medium items of every length up to 80 bytes, each byte distinct, starting
+    /// at every offset around the chunk's end: the fixed-size moves write exactly the
+    /// body, whichever path the item takes.
+    #[test]
+    fn short_and_medium_items_copy_every_length_at_every_offset() {
+        let body: Vec<u8> = (1..=80).collect();
+        for pad in CHUNK - 90..CHUNK + 3 {
+            for len in 0..=body.len() {
+                let body = &body[..len];
+                let mut out = Vec::new();
+                let mut sink = Buffered::new(&mut out);
+                sink.write_all(&alloc::vec![0xEE; pad]).unwrap();
+                if len < 16 {
+                    sink.write_short_item(0xA0, body).unwrap();
+                } else {
+                    sink.write_medium_item([0xA1, 0xA2], body).unwrap();
+                }
+                sink.write_byte(0xFF).unwrap();
+                sink.flush_buffer().unwrap();
+
+                let header: &[u8] = if len < 16 { &[0xA0] } else { &[0xA1, 0xA2] };
+                let mut expected = alloc::vec![0xEE; pad];
+                expected.extend_from_slice(header);
+                expected.extend_from_slice(body);
+                expected.push(0xFF);
+                assert_eq!(out, expected, "pad {pad}, length {len}");
+            }
+        }
+    }
+}
