@@ -233,6 +233,27 @@ impl<'de> SliceRead<'de> {
     }
 }
 
+/// A run of up to three fixed32 items at the start of `rest`, after a header byte equal to
+/// `header`: its items, the input from the first item on, and the input after the run.
+///
+/// The header and up to three items fit in 16 bytes: one masked comparison checks all
+/// their tags (a run at the very end of a shorter input is not taken here).
+#[inline(always)]
+fn short_run(rest: &[u8], header: u8, len: usize) -> Option<(&[u8], &[u8], &[u8])> {
+    let window = u128::from_le_bytes(*rest.first_chunk::<16>()?);
+    let (mut mask, mut want) = (0xffu128, u128::from(header));
+    for i in 0..len.min(3) {
+        mask |= 0xff << (8 * (1 + 5 * i));
+        want |= u128::from(wire::TAG_FIXED32) << (8 * (1 + 5 * i));
+    }
+    if window & mask != want {
+        return None;
+    }
+    let after = rest.get(1..)?;
+    let (items, tail) = after.split_at_checked(5 * len)?;
+    Some((items, after, tail))
+}
+
 #[cold]
 fn short_input(requested: usize, available: usize) -> Error {
     Error::with_message(
@@ -385,20 +406,7 @@ impl<'de> Read<'de> for SliceRead<'de> {
     #[inline(always)]
     fn take_fixed32_run(&mut self, header: u8, len: usize) -> Option<(&'de [u8], &'de [u8])> {
         if len <= 3 {
-            // The header and up to three items fit in 16 bytes: one masked comparison
-            // checks all their tags (a run at the very end of a shorter input goes the
-            // general way).
-            let window = u128::from_le_bytes(*self.rest.first_chunk::<16>()?);
-            let (mut mask, mut want) = (0xffu128, u128::from(header));
-            for i in 0..len {
-                mask |= 0xff << (8 * (1 + 5 * i));
-                want |= u128::from(wire::TAG_FIXED32) << (8 * (1 + 5 * i));
-            }
-            if window & mask != want {
-                return None;
-            }
-            let after = self.rest.get(1..)?;
-            let (items, tail) = after.split_at_checked(5 * len)?;
+            let (items, after, tail) = short_run(self.rest, header, len)?;
             self.rest = tail;
             return Some((items, after));
         }
