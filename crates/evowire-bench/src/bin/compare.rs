@@ -310,9 +310,11 @@ fn report(args: &Args, all: &Results) -> String {
     md
 }
 
-/// The cells whose builds disagree, with every build's count.
+/// How far the builds' counts spread, and the cells where they differ by more than 0.1 %
+/// (smaller differences come from the run's environment as much as from the build).
 fn spread(args: &Args, all: &Results) -> String {
     let mut lines = Vec::new();
+    let mut widest = (0.0f64, String::new());
     for &dataset in &args.datasets {
         for &format in &args.formats {
             for &op in &args.ops {
@@ -320,30 +322,39 @@ fn spread(args: &Args, all: &Results) -> String {
                     continue;
                 };
                 let counts: Vec<u64> = cell.iter().flatten().map(|m| m.ir_per_op).collect();
-                if counts.windows(2).any(|w| w[0] != w[1]) {
+                let (Some(&lo), Some(&hi)) = (counts.iter().min(), counts.iter().max()) else {
+                    continue;
+                };
+                let rel = (hi - lo) as f64 / lo.max(1) as f64;
+                let name = format!("{} {} {}", dataset.name(), format.name(), op.name());
+                if rel > widest.0 {
+                    widest = (rel, name.clone());
+                }
+                if rel > 0.001 {
                     let counts: Vec<String> = counts.iter().map(|&n| thousands(n)).collect();
-                    lines.push(format!(
-                        "- {} {} {}: {}",
-                        dataset.name(),
-                        format.name(),
-                        op.name(),
-                        counts.join(" / ")
-                    ));
+                    lines.push(format!("- {name}: {}", counts.join(" / ")));
                 }
             }
         }
     }
-    if lines.is_empty() {
+    let mut out = if widest.0 == 0.0 {
         format!(
             "All {} builds gave the same count in every cell.\n",
             args.builds.len()
         )
     } else {
         format!(
-            "Cells where the builds differ (build 1 / 2 / ...):\n\n{}\n",
-            lines.join("\n")
+            "Widest spread between the builds: {:.2} % ({}).\n",
+            widest.0 * 100.0,
+            widest.1
         )
+    };
+    if !lines.is_empty() {
+        out.push_str("\nCells where the builds differ by more than 0.1 % (build 1 / 2 / ...):\n\n");
+        out.push_str(&lines.join("\n"));
+        out.push('\n');
     }
+    out
 }
 
 fn main() -> ExitCode {
