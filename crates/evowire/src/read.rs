@@ -62,6 +62,16 @@ pub trait Read<'de>: private::Sealed {
         None
     }
 
+    /// Takes a one-byte item header of wire type `wire` (a value below 16) and returns its
+    /// value, if the input starts with one; otherwise takes nothing and returns `None`. A
+    /// fast path for variant headers: the caller falls back to the full header read.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn take_short_item(&mut self, wire: u8) -> Option<u8> {
+        let _ = wire;
+        None
+    }
+
     /// Takes the next byte if it equals `byte`.
     #[doc(hidden)]
     #[inline(always)]
@@ -354,6 +364,17 @@ impl<'de> Read<'de> for SliceRead<'de> {
             }
         }
         self.take_long_varint(tag, rest)
+    }
+
+    #[inline(always)]
+    fn take_short_item(&mut self, wire: u8) -> Option<u8> {
+        let (&tag, rest) = self.rest.split_first()?;
+        // The wire type and a clear continuation bit, in one test.
+        if tag & 0x87 != wire {
+            return None;
+        }
+        self.rest = rest;
+        Some(tag >> 3)
     }
 
     #[inline(always)]

@@ -91,6 +91,16 @@ impl<'de, R: Read<'de>> Deserializer<R> {
         }
     }
 
+    /// A variant header other than one byte, as [`Self::variant_header`] reads it (returning
+    /// the index alone): out of line, for the inlined one-byte path.
+    #[inline(never)]
+    pub(super) fn variant_header_long<const FIELD: bool>(
+        &mut self,
+        target: &'static str,
+    ) -> Result<u32> {
+        self.variant_header::<FIELD>(target).map(|(index, _)| index)
+    }
+
     #[inline(never)]
     fn variant_header_slow<const FIELD: bool>(
         &mut self,
@@ -227,6 +237,53 @@ mod tests {
             let many = crate::to_vec(&[&value, &value, &value]).unwrap();
             at(levels + 1).from_slice::<Vec<E>>(&many).unwrap();
         }
+    }
+
+    #[derive(Serialize, Deserialize, Debug, PartialEq, Clone, Copy)]
+    enum Wide {
+        V0,
+        V1,
+        V2,
+        V3,
+        V4,
+        V5,
+        V6,
+        V7,
+        V8,
+        V9,
+        V10,
+        V11,
+        V12,
+        V13,
+        V14,
+        V15,
+        V16,
+        V17,
+    }
+
+    /// Variant indices of one header byte and of two, after other items: the same values
+    /// from a slice and from a reader, and a depth error at the header's offset.
+    #[test]
+    fn one_and_two_byte_variant_headers() {
+        for value in [Wide::V0, Wide::V15, Wide::V16, Wide::V17] {
+            let bytes = crate::to_vec(&(7u8, value)).unwrap();
+            assert_eq!(crate::from_slice::<(u8, Wide)>(&bytes).unwrap(), (7, value));
+            assert_eq!(
+                crate::from_reader::<_, (u8, Wide)>(&bytes[..]).unwrap(),
+                (7, value)
+            );
+            // The tuple takes the one level there is: the variant's header is at byte 2.
+            depth_error(
+                DecodeOptions::new()
+                    .with_max_depth(1)
+                    .from_slice::<(u8, Wide)>(&bytes),
+                2,
+            );
+        }
+        // An index past the last variant is the visitor's error, at the header's offset.
+        let bytes = [0x13, 0x38, 0x95, 0x01, 0x00];
+        let e = crate::from_slice::<(u8, Wide)>(&bytes).unwrap_err();
+        assert_eq!(e.offset(), Some(2), "{e:?}");
     }
 
     /// A unit variant's body other than the unit byte is skipped one level down: an empty

@@ -85,9 +85,9 @@ impl<'de, R: Read<'de>> Deserializer<R> {
     /// Fails as [`Self::enter`] would at the depth limit, without taking a level: for a
     /// variant, whose body takes the level only where it is more than the unit byte.
     #[inline(always)]
-    pub(super) fn can_enter(&self, start: u64) -> Result<()> {
+    pub(super) fn can_enter(&self, start: impl Start) -> Result<()> {
         if self.depth_left == 0 {
-            return Err(too_deep(start));
+            return Err(too_deep(start.offset(&self.read)));
         }
         Ok(())
     }
@@ -365,6 +365,14 @@ fn too_deep(start: u64) -> Error {
         Some(start),
         "nesting deeper than the maximum depth",
     )
+}
+
+/// `err` with the offset `offset` where it has none: out of line, for the error path of an
+/// inlined read.
+#[cold]
+#[inline(never)]
+pub(super) fn at(err: Error, offset: u64) -> Error {
+    err.or_offset(offset)
 }
 
 #[cold]

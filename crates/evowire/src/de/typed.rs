@@ -9,7 +9,7 @@ use serde::de::{self, Visitor};
 use super::any::VALUE_TOKEN;
 use super::compound::{Inlined, MapAccess, AS_MISSING, COMMON, REJECT};
 use super::enums::EnumAccess;
-use super::header::{Mark, Start, SEQUENCE};
+use super::header::{at, Mark, Start, SEQUENCE};
 use super::Deserializer;
 use crate::error::{Error, ErrorKind, Result};
 use crate::packed::PACKED_TOKEN;
@@ -162,13 +162,24 @@ impl<'de, R: Read<'de>> Deserializer<R> {
         name: &'static str,
         visitor: V,
     ) -> Result<V::Value> {
-        let (index, start) = self.variant_header::<FIELD>(name)?;
+        // A one-byte header inline, any other out of line: the inlined body stays small
+        // enough for the visitor that calls it to be inlined in turn. The offset is worked
+        // out only if an error needs it.
+        let start = Mark(self.read.mark());
+        let index = match self.read.take_short_item(WireType::Variant as u8) {
+            Some(index) => u32::from(index),
+            None => self.variant_header_long::<FIELD>(name)?,
+        };
         // The body is a level of nesting: checked here, taken by the `VariantAccess`
         // method that reads a body other than the unit byte.
         self.can_enter(start)?;
-        visitor
-            .visit_enum(EnumAccess { de: self, index })
-            .map_err(|e: Error| e.or_offset(start))
+        match visitor.visit_enum(EnumAccess {
+            de: &mut *self,
+            index,
+        }) {
+            Ok(value) => Ok(value),
+            Err(e) => Err(at(e, start.offset(&self.read))),
+        }
     }
 }
 
