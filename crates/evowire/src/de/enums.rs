@@ -239,27 +239,16 @@ mod tests {
         }
     }
 
-    #[derive(Serialize, Deserialize, Debug, PartialEq, Clone, Copy)]
-    enum Wide {
-        V0,
-        V1,
-        V2,
-        V3,
-        V4,
-        V5,
-        V6,
-        V7,
-        V8,
-        V9,
-        V10,
-        V11,
-        V12,
-        V13,
-        V14,
-        V15,
-        V16,
-        V17,
+    /// An enum of eighteen unit variants: the last two need a two-byte header.
+    macro_rules! wide {
+        ($($variant:ident)*) => {
+            #[derive(Serialize, Deserialize, Debug, PartialEq, Clone, Copy)]
+            enum Wide {
+                $($variant,)*
+            }
+        };
     }
+    wide!(V0 V1 V2 V3 V4 V5 V6 V7 V8 V9 V10 V11 V12 V13 V14 V15 V16 V17);
 
     /// Variant indices of one header byte and of two, after other items: the same values
     /// from a slice and from a reader, and a depth error at the header's offset.
