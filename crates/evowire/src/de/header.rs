@@ -103,8 +103,9 @@ impl<'de, R: Read<'de>> Deserializer<R> {
     pub(super) fn unsigned<const FIELD: bool>(
         &mut self,
         target: &'static str,
-    ) -> Result<(u64, u64)> {
-        let start = self.read.offset();
+    ) -> Result<(u64, Mark)> {
+        // The offset is worked out only if an error needs it.
+        let start = Mark(self.read.mark());
         match self.read.take_varint_item(WireType::Int as u8) {
             Some(v) => Ok((v, start)),
             None => self.unsigned_slow::<FIELD>(target),
@@ -112,7 +113,8 @@ impl<'de, R: Read<'de>> Deserializer<R> {
     }
 
     #[inline(never)]
-    fn unsigned_slow<const FIELD: bool>(&mut self, target: &'static str) -> Result<(u64, u64)> {
+    fn unsigned_slow<const FIELD: bool>(&mut self, target: &'static str) -> Result<(u64, Mark)> {
+        let mark = Mark(self.read.mark());
         self.absent_field(FIELD)?;
         let (tag, start) = self.tag()?;
         let v = match tag & 7 {
@@ -121,13 +123,16 @@ impl<'de, R: Read<'de>> Deserializer<R> {
             2 if tag == TAG_FIXED64 => u64::from_le_bytes(self.array(start)?),
             _ => return Err(self.mismatch(tag, start, INTEGER, target)),
         };
-        Ok((v, start))
+        Ok((v, mark))
     }
 
     /// Reads an integer for signed targets: zig-zag varints, two's complement fixed.
     #[inline(always)]
-    pub(super) fn signed<const FIELD: bool>(&mut self, target: &'static str) -> Result<(i64, u64)> {
-        let start = self.read.offset();
+    pub(super) fn signed<const FIELD: bool>(
+        &mut self,
+        target: &'static str,
+    ) -> Result<(i64, Mark)> {
+        let start = Mark(self.read.mark());
         match self.read.take_varint_item(WireType::Int as u8) {
             Some(v) => Ok((wire::zigzag_decode(v), start)),
             None => self.signed_slow::<FIELD>(target),
@@ -135,7 +140,8 @@ impl<'de, R: Read<'de>> Deserializer<R> {
     }
 
     #[inline(never)]
-    fn signed_slow<const FIELD: bool>(&mut self, target: &'static str) -> Result<(i64, u64)> {
+    fn signed_slow<const FIELD: bool>(&mut self, target: &'static str) -> Result<(i64, Mark)> {
+        let mark = Mark(self.read.mark());
         self.absent_field(FIELD)?;
         let (tag, start) = self.tag()?;
         let v = match tag & 7 {
@@ -144,7 +150,7 @@ impl<'de, R: Read<'de>> Deserializer<R> {
             2 if tag == TAG_FIXED64 => i64::from_le_bytes(self.array(start)?),
             _ => return Err(self.mismatch(tag, start, INTEGER, target)),
         };
-        Ok((v, start))
+        Ok((v, mark))
     }
 
     #[inline]

@@ -33,11 +33,17 @@ macro_rules! narrow_int {
     ($field:literal, $method:ident, $visit:ident, $ty:ty, $read:ident) => {
         #[inline]
         fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-            let (v, start) =
-                $crate::de::typed::Reader::reader(self).$read::<$field>(stringify!($ty))?;
+            let de = $crate::de::typed::Reader::reader(self);
+            let (v, start) = de.$read::<$field>(stringify!($ty))?;
             match <$ty>::try_from(v) {
-                Ok(v) => visitor.$visit(v).map_err(|e: Error| e.or_offset(start)),
-                Err(_) => Err($crate::de::header::out_of_range(v, stringify!($ty), start)),
+                Ok(v) => visitor.$visit(v).map_err(|e: Error| {
+                    e.or_offset($crate::de::header::Start::offset(start, &de.read))
+                }),
+                Err(_) => Err($crate::de::header::out_of_range(
+                    v,
+                    stringify!($ty),
+                    $crate::de::header::Start::offset(start, &de.read),
+                )),
             }
         }
     };
@@ -91,7 +97,7 @@ impl<'de, R: Read<'de>> Deserializer<R> {
         let (v, start) = self.unsigned::<FIELD>("bool")?;
         visitor
             .visit_bool(v != 0)
-            .map_err(|e: Error| e.or_offset(start))
+            .map_err(|e: Error| e.or_offset(start.offset(&self.read)))
     }
 
     #[inline(always)]
@@ -219,6 +225,7 @@ impl<'de, R: Read<'de>> de::Deserializer<'de> for &mut Deserializer<R> {
     #[inline]
     fn deserialize_char<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         let (v, start) = self.unsigned::<false>("char")?;
+        let start = start.offset(&self.read);
         match u32::try_from(v).ok().and_then(char::from_u32) {
             Some(c) => visitor.visit_char(c),
             None => Err(Error::with_message(
