@@ -29,7 +29,8 @@ pub(crate) fn ascii(bytes: &[u8]) -> Option<&str> {
 
 /// Whether every byte is below 0x80. Up to 16 bytes are covered by two possibly
 /// overlapping loads (of 1, 4 or 8 bytes) OR-ed together; longer input is OR-ed eight bytes
-/// at a time. The high bits are tested once.
+/// at a time, its last eight bytes (overlapping the words before) covering the remainder.
+/// The high bits are tested once.
 #[inline(always)]
 fn is_ascii(bytes: &[u8]) -> bool {
     const HIGH: u64 = 0x8080_8080_8080_8080;
@@ -46,15 +47,16 @@ fn is_ascii(bytes: &[u8]) -> bool {
             _ => true,
         };
     }
-    let mut words = bytes.chunks_exact(8);
-    let mut acc = 0u64;
-    for word in &mut words {
+    // The last eight bytes, overlapping the words before them, cover the remainder.
+    let mut acc = bytes
+        .last_chunk::<8>()
+        .map_or(0, |w| u64::from_le_bytes(*w));
+    for word in bytes.chunks_exact(8) {
         if let Some(word) = word.first_chunk::<8>() {
             acc |= u64::from_le_bytes(*word);
         }
     }
-    let tail = words.remainder().iter().fold(0u8, |acc, &b| acc | b);
-    acc & HIGH == 0 && tail < 0x80
+    acc & HIGH == 0
 }
 
 /// Views bytes already checked by [`is_ascii`] as a `str`.
